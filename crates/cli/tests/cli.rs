@@ -1,0 +1,150 @@
+//! The `epicrisis` binary end to end, driven by the files in `tests/data/`.
+
+// Test helpers may panic: a panic is a failed test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(rel)
+}
+
+fn epicrisis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_epicrisis"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn check_reports_every_bad_file_as_the_table_says() {
+    let table = std::fs::read_to_string(data("bad/expected.tsv")).unwrap();
+    let mut rows = 0;
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [file, code, fragment] = cols[..] else {
+            panic!("bad row: {line}")
+        };
+        let path = data(&format!("bad/{file}"));
+        let out = epicrisis(&["check", path.to_str().unwrap()]);
+        let all = text(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(code.parse().unwrap()),
+            "{file}: {all}"
+        );
+        assert!(
+            all.contains(fragment),
+            "{file}: «{fragment}» not in:\n{all}"
+        );
+        if code != "0" {
+            assert!(
+                all.contains(file),
+                "{file}: the message must name the file:\n{all}"
+            );
+        }
+        rows += 1;
+    }
+    assert!(rows >= 10);
+}
+
+#[test]
+fn check_json_lists_problems_with_paths_and_severities() {
+    let path = data("bad/fechas_invertidas.json");
+    let out = epicrisis(&["check", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["valido"], false);
+    let problems = value["problemas"].as_array().unwrap();
+    assert!(problems
+        .iter()
+        .any(|p| p["path"] == "atencion.fecha_alta" && p["severity"] == "error"));
+    assert!(problems
+        .iter()
+        .any(|p| p["path"] == "diagnostico_egreso" && p["severity"] == "advertencia"));
+}
+
+#[test]
+fn valid_examples_check_clean_and_draft_their_golden() {
+    for name in ["neumonia", "colecistitis", "minimo"] {
+        let episode = data(&format!("episodes/{name}.json"));
+        let check = epicrisis(&["check", episode.to_str().unwrap()]);
+        assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+        let draft = epicrisis(&["draft", episode.to_str().unwrap()]);
+        assert_eq!(draft.status.code(), Some(0));
+        let golden = std::fs::read_to_string(data(&format!("golden/draft/{name}.txt"))).unwrap();
+        assert_eq!(String::from_utf8(draft.stdout).unwrap(), golden);
+    }
+}
+
+#[test]
+fn draft_refuses_an_invalid_episode() {
+    let out = epicrisis(&[
+        "draft",
+        data("bad/fechas_invertidas.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("corríjalos"));
+}
+
+#[test]
+fn verify_flags_an_unfaithful_text_and_passes_a_faithful_one() {
+    let episode = data("episodes/neumonia.json");
+    let bad = epicrisis(&[
+        "verify",
+        episode.to_str().unwrap(),
+        data("texts/neumonia_inventada.txt").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    let value: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    let kinds: Vec<&str> = value["hallazgos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "complicacion_no_consignada",
+        "farmaco_no_consignado",
+        "codigo_no_consignado",
+        "numero_no_consignado",
+        "salida_degenerada",
+        "diagnostico_omitido",
+        "medicamento_omitido",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+    let good = epicrisis(&[
+        "verify",
+        episode.to_str().unwrap(),
+        data("texts/neumonia_fiel.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(good.status.code(), Some(0), "{}", text(&good));
+}
+
+#[test]
+fn usage_and_file_errors_exit_2() {
+    let out = epicrisis(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = epicrisis(&["check", "/no/existe.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("/no/existe.json: no se pudo leer el archivo: el archivo no existe")
+    );
+}

@@ -1,0 +1,182 @@
+//! Calendar dates as episodes carry them (`YYYY-MM-DD`, or an ISO date-time
+//! whose date part is all we keep), without a date library: the stay's
+//! arithmetic needs only the proleptic Gregorian day count.
+
+use std::fmt;
+
+/// A valid calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+const MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+impl Date {
+    /// Accepts `YYYY-MM-DD`, optionally followed by `T` or a space and a time
+    /// (hospital extracts carry both). Returns `None` for anything else,
+    /// including impossible dates such as 2026-02-30.
+    pub fn parse(text: &str) -> Option<Date> {
+        let text = text.trim();
+        let (date, rest) = if text.len() > 10 {
+            text.split_at(10)
+        } else {
+            (text, "")
+        };
+        if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
+            return None;
+        }
+        let bytes = date.as_bytes();
+        if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+            return None;
+        }
+        let year: i32 = date[0..4].parse().ok()?;
+        let month: u32 = date[5..7].parse().ok()?;
+        let day: u32 = date[8..10].parse().ok()?;
+        Date::new(year, month, day)
+    }
+
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date { year, month, day })
+    }
+
+    /// Days since 1970-01-01 (negative before), after Howard Hinnant's
+    /// `days_from_civil`.
+    pub fn days_since_epoch(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let mp = if m > 2 { m - 3 } else { m + 9 };
+        let doy = (153 * mp + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// Whole days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        later.days_since_epoch() - self.days_since_epoch()
+    }
+
+    /// Completed years of age on `on`.
+    pub fn years_until(self, on: Date) -> i32 {
+        let mut years = on.year - self.year;
+        if (on.month, on.day) < (self.month, self.day) {
+            years -= 1;
+        }
+        years
+    }
+
+    /// The date as a clinician writes it: `2 de octubre de 2026`.
+    pub fn spanish(self) -> String {
+        format!(
+            "{} de {} de {}",
+            self.day,
+            MONTHS[(self.month - 1) as usize],
+            self.year
+        )
+    }
+
+    /// Day and month only (`2 de octubre`), for ranges within one year.
+    pub fn spanish_day_month(self) -> String {
+        format!("{} de {}", self.day, MONTHS[(self.month - 1) as usize])
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_dates_and_date_times() {
+        assert_eq!(Date::parse("2026-10-02"), Date::new(2026, 10, 2));
+        assert_eq!(
+            Date::parse("2026-10-02T14:30:00-03:00"),
+            Date::new(2026, 10, 2)
+        );
+        assert_eq!(Date::parse(" 2026-10-02 08:00 "), Date::new(2026, 10, 2));
+    }
+
+    #[test]
+    fn rejects_impossible_or_malformed_dates() {
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "02-10-2026",
+            "2026/10/02",
+            "",
+            "2026-10-02X",
+            "abc",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        assert!(Date::parse("2024-02-29").is_some());
+        assert!(Date::parse("2026-02-29").is_none());
+    }
+
+    #[test]
+    fn counts_days_and_years() {
+        let a = Date::new(2026, 10, 2).unwrap();
+        let b = Date::new(2026, 10, 9).unwrap();
+        assert_eq!(a.days_until(b), 7);
+        assert_eq!(Date::new(1970, 1, 1).unwrap().days_since_epoch(), 0);
+        assert_eq!(
+            Date::new(2025, 12, 31)
+                .unwrap()
+                .days_until(Date::new(2026, 3, 1).unwrap()),
+            60
+        );
+        let born = Date::new(1951, 5, 22).unwrap();
+        assert_eq!(born.years_until(b), 75);
+        assert_eq!(born.years_until(Date::new(2026, 5, 21).unwrap()), 74);
+    }
+
+    #[test]
+    fn writes_spanish_dates() {
+        assert_eq!(
+            Date::new(2026, 10, 2).unwrap().spanish(),
+            "2 de octubre de 2026"
+        );
+        assert_eq!(
+            Date::new(2026, 9, 14).unwrap().spanish_day_month(),
+            "14 de septiembre"
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! Finishing a model's text: the facts that must never depend on the model
+//! (who the patient is, when to come back) are written by the application.
+
+use crate::episode::Episode;
+use crate::items;
+use crate::text::{decapitalize, join};
+
+/// The heading of the controls block that [`finish`] appends.
+pub const CONTROLS_HEADING: &str = "Controles:";
+
+/// Puts the patient line in front of `text` and the follow-up controls after
+/// it, both from the episode. Running it on its own output changes nothing.
+pub fn finish(episode: &Episode, text: &str) -> String {
+    let line = patient_line(episode);
+    let controls = controls_block(episode);
+    let body = text.trim();
+    let body = body.strip_prefix(line.as_str()).unwrap_or(body).trim();
+    let body = body.strip_suffix(controls.as_str()).unwrap_or(body).trim();
+    if body.is_empty() {
+        format!("{line}\n\n{controls}\n")
+    } else {
+        format!("{line}\n\n{body}\n\n{controls}\n")
+    }
+}
+
+/// `Paciente femenina de 75 años, con antecedentes de hipertensión arterial y
+/// diabetes mellitus tipo 2.`
+pub fn patient_line(episode: &Episode) -> String {
+    let descriptor = items::patient_descriptor(episode);
+    let history: Vec<String> = episode
+        .antecedentes
+        .medicos
+        .iter()
+        .map(|h| decapitalize(h))
+        .collect();
+    if history.is_empty() {
+        format!("{descriptor}.")
+    } else {
+        format!("{descriptor}, con antecedentes de {}.", join(&history))
+    }
+}
+
+fn controls_block(episode: &Episode) -> String {
+    let controls = &episode.indicaciones_alta.controles;
+    if controls.is_empty() {
+        return format!("{CONTROLS_HEADING} no consignados.");
+    }
+    let mut block = String::from(CONTROLS_HEADING);
+    for c in controls {
+        block.push_str("\n- ");
+        block.push_str(c);
+    }
+    block
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::parse_episode;
+
+    fn episode(json: &str) -> Episode {
+        crate::normalize::normalize(parse_episode(json.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn adds_patient_line_and_controls_once() {
+        let e = episode(
+            r#"{"paciente": {"sexo": "F", "edad": 75}, "antecedentes": {"medicos": ["Hipertensión arterial", "Diabetes mellitus tipo 2"]},
+                "indicaciones_alta": {"controles": ["Control en 7 días", "Radiografía en 6 semanas"]}}"#,
+        );
+        let once = finish(&e, "Ingresa por fiebre y tos.");
+        assert_eq!(
+            once,
+            "Paciente femenina de 75 años, con antecedentes de hipertensión arterial y diabetes mellitus tipo 2.\n\nIngresa por fiebre y tos.\n\nControles:\n- Control en 7 días\n- Radiografía en 6 semanas\n"
+        );
+        assert_eq!(finish(&e, &once), once);
+    }
+
+    #[test]
+    fn never_defaults_sex_or_age() {
+        let e = episode(r#"{"paciente": {}}"#);
+        let text = finish(&e, "Ingresa por fiebre.");
+        assert!(
+            text.starts_with("Paciente de sexo y edad no consignados."),
+            "{text}"
+        );
+        assert!(text.ends_with("Controles: no consignados.\n"));
+        let e = episode(r#"{"paciente": {"edad": 40}}"#);
+        assert!(finish(&e, "x").starts_with("Paciente de sexo no consignado, de 40 años."));
+    }
+}

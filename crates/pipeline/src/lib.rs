@@ -1,0 +1,156 @@
+//! The one place where the steps of Epicrisis meet: episode file → validated,
+//! normalised episode → (prompt → engine →) finished text → faithfulness
+//! findings (→ store). The desktop shell and the `epicrisis` command line
+//! both call this crate, so that a step cannot differ between them.
+//!
+//! Today the pipeline reads and checks episodes and writes the deterministic
+//! draft; the engine and store steps join as those crates land.
+//!
+//! ```no_run
+//! let loaded = pipeline::load_episode(std::path::Path::new("neumonia.json"))?;
+//! if !loaded.report.has_errors() {
+//!     let result = pipeline::deterministic(&loaded.episode);
+//!     println!("{}", result.text);
+//! }
+//! # Ok::<(), pipeline::Error>(())
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use clinical::{Episode, Finding, Report};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: no se pudo leer el archivo: {reason}")]
+    Read { path: PathBuf, reason: String },
+    #[error("{path}: {source}")]
+    Import {
+        path: PathBuf,
+        #[source]
+        source: clinical::ImportError,
+    },
+}
+
+impl Error {
+    /// A stable identifier of the kind of failure, for JSON output and the UI.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Read { .. } => "lectura",
+            Error::Import { source, .. } => source.kind(),
+        }
+    }
+}
+
+/// An episode read from a file: normalised, with its validation report.
+#[derive(Debug, Clone)]
+pub struct LoadedEpisode {
+    pub path: PathBuf,
+    pub episode: Episode,
+    pub report: Report,
+}
+
+/// Reads, parses, normalises and validates an episode file. The size limit
+/// is checked before the file is read, so a wrong multi-gigabyte file is
+/// refused at once.
+pub fn load_episode(path: &Path) -> Result<LoadedEpisode, Error> {
+    let read_error = |e: std::io::Error| Error::Read {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
+    if metadata.is_dir() {
+        return Err(Error::Read {
+            path: path.to_path_buf(),
+            reason: "es una carpeta; elija un archivo JSON de episodio".into(),
+        });
+    }
+    let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
+    if size > clinical::MAX_EPISODE_BYTES {
+        return Err(Error::Import {
+            path: path.to_path_buf(),
+            source: clinical::ImportError::TooLarge {
+                bytes: size,
+                limit: clinical::MAX_EPISODE_BYTES,
+            },
+        });
+    }
+    let bytes = std::fs::read(path).map_err(read_error)?;
+    let episode = clinical::parse_episode(&bytes).map_err(|source| Error::Import {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let episode = clinical::normalize(episode);
+    let report = clinical::validate(&episode);
+    Ok(LoadedEpisode {
+        path: path.to_path_buf(),
+        episode,
+        report,
+    })
+}
+
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "el archivo no existe".into(),
+        std::io::ErrorKind::PermissionDenied => "sin permiso de lectura".into(),
+        _ => error.to_string(),
+    }
+}
+
+/// A finished epicrisis and what the check found in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checked {
+    pub text: String,
+    pub findings: Vec<Finding>,
+}
+
+/// The deterministic epicrisis of an episode, checked like any other draft.
+pub fn deterministic(episode: &Episode) -> Checked {
+    let text = clinical::draft(episode);
+    let findings = clinical::verify(episode, &text);
+    Checked { text, findings }
+}
+
+/// Checks a text (typically a model's, after editing) against the episode.
+pub fn check_text(episode: &Episode, text: &str) -> Checked {
+    Checked {
+        text: text.to_string(),
+        findings: clinical::verify(episode, text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/data")
+            .join(name)
+    }
+
+    #[test]
+    fn loads_and_checks_an_example() {
+        let loaded = load_episode(&data("episodes/neumonia.json")).unwrap();
+        assert!(!loaded.report.has_errors());
+        let result = deterministic(&loaded.episode);
+        assert!(
+            !clinical::has_alta(&result.findings),
+            "{:#?}",
+            result.findings
+        );
+    }
+
+    #[test]
+    fn file_errors_name_the_file() {
+        let missing = load_episode(&data("episodes/no-existe.json")).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .ends_with("no-existe.json: no se pudo leer el archivo: el archivo no existe"),
+            "{missing}"
+        );
+        let dir = load_episode(&data("episodes")).unwrap_err();
+        assert!(dir.to_string().contains("es una carpeta"), "{dir}");
+    }
+}

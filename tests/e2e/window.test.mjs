@@ -1,0 +1,47 @@
+// The real application window, started by tauri-driver under Xvfb.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { AppSession, dominantColourShare } from "./webdriver.mjs";
+
+describe("the Epicrisis window", () => {
+  let app;
+
+  before(async () => {
+    app = await AppSession.start();
+  });
+
+  after(async () => {
+    await app?.quit();
+  });
+
+  it('is titled "Epicrisis"', async () => {
+    assert.equal(await app.title(), "Epicrisis");
+  });
+
+  it("shows the header, the model status and the three regions", async () => {
+    const heading = await app.find("h1");
+    assert.equal(await heading.text(), "Epicrisis");
+    const status = await app.find('[data-testid="model-status"]');
+    assert.match(await status.text(), /Sin modelo cargado/);
+    for (const [id, title] of [
+      ["region-episodio", "Episodio"],
+      ["region-epicrisis", "Epicrisis"],
+      ["region-borradores", "Borradores"],
+    ]) {
+      const region = await app.find(`#${id}`);
+      assert.equal(await region.displayed(), true, `${id} is not visible`);
+      const rect = await region.rect();
+      assert.ok(rect.width > 150 && rect.height > 150, `${id} is too small: ${JSON.stringify(rect)}`);
+      const heading = await app.find(`#${id}-title`);
+      assert.equal(await heading.text(), title);
+    }
+  });
+
+  it("paints a non-blank first screen", async () => {
+    const { path, png } = await app.screenshot("first-screen");
+    const { share, colours } = dominantColourShare(png);
+    console.log(`screenshot ${path}: ${png.width}x${png.height}, ${colours} colours, dominant ${(share * 100).toFixed(1)}%`);
+    assert.ok(png.width >= 800 && png.height >= 500, `window too small: ${png.width}x${png.height}`);
+    assert.ok(share < 0.9 && colours > 50, `the window looks blank (${colours} colours, dominant ${share})`);
+  });
+});
