@@ -59,11 +59,7 @@ pub fn normalize(mut episode: Episode) -> Episode {
     });
 
     for t in &mut e.tratamientos_intrahosp {
-        t.codigo = t
-            .codigo
-            .take()
-            .map(|c| strip_atc_prefix(c.trim()).to_uppercase())
-            .filter(|c| !c.is_empty());
+        t.codigo = atc_code(t.codigo.take());
         t.nombre = t.nombre.trim().to_string();
         trim_opt(&mut t.dosis);
         t.via = t.via.take().map(|v| route(&v)).filter(|v| !v.is_empty());
@@ -118,11 +114,7 @@ pub fn normalize(mut episode: Episode) -> Episode {
 
     let ind = &mut e.indicaciones_alta;
     for m in &mut ind.medicamentos {
-        m.codigo = m
-            .codigo
-            .take()
-            .map(|c| strip_atc_prefix(c.trim()).to_uppercase())
-            .filter(|c| !c.is_empty());
+        m.codigo = atc_code(m.codigo.take());
         m.nombre = m.nombre.trim().to_string();
         trim_opt(&mut m.dosis);
         m.via = m.via.take().map(|v| route(&v)).filter(|v| !v.is_empty());
@@ -155,6 +147,11 @@ fn normalize_diagnosis(dx: &mut Diagnostico) {
         .map(|c| c.trim().to_uppercase())
         .filter(|c| !c.is_empty());
     dx.nombre = dx.nombre.trim().to_string();
+}
+
+fn atc_code(code: Option<String>) -> Option<String> {
+    code.map(|c| strip_atc_prefix(&c).to_uppercase())
+        .filter(|c| !c.is_empty())
 }
 
 /// `ATC:J01CA04` and `atc: J01CA04` are `J01CA04`.

@@ -319,14 +319,7 @@ fn readable_sections(
     notes: &[(usize, String)],
     omitted: Option<usize>,
 ) -> String {
-    const NC: &str = "No consignado";
     let mut out = String::new();
-    let mut line = |label: &str, value: Option<String>| {
-        out.push_str(label);
-        out.push_str(": ");
-        out.push_str(value.as_deref().unwrap_or(NC));
-        out.push('\n');
-    };
     let p = &episode.paciente;
     let sexo = match p.sexo() {
         Some(crate::episode::Sexo::Femenino) => "femenino",
@@ -335,7 +328,8 @@ fn readable_sections(
         None => NC,
     };
     let age = items::episode_age(episode).map(|e| items::age(&e));
-    line(
+    push_line(
+        &mut out,
         "Paciente",
         Some(format!(
             "sexo {sexo}, edad {}",
@@ -347,14 +341,23 @@ fn readable_sections(
         (Some(i), Some(e), Some(d)) => Some(format!("ingreso {i}, alta {e} ({d} días)")),
         _ => None,
     };
-    line("Hospitalización", stay);
-    line("Servicio", a.servicio.clone());
-    line("Motivo de ingreso", episode.motivo_ingreso.clone());
+    push_line(&mut out, "Hospitalización", stay);
+    push_line(&mut out, "Servicio", a.servicio.clone());
+    push_line(
+        &mut out,
+        "Motivo de ingreso",
+        episode.motivo_ingreso.clone(),
+    );
     let ant = &episode.antecedentes;
-    line("Antecedentes médicos", non_empty(&ant.medicos));
-    line("Antecedentes quirúrgicos", non_empty(&ant.quirurgicos));
-    line("Hábitos", non_empty(&ant.habitos));
-    line(
+    push_line(&mut out, "Antecedentes médicos", non_empty(&ant.medicos));
+    push_line(
+        &mut out,
+        "Antecedentes quirúrgicos",
+        non_empty(&ant.quirurgicos),
+    );
+    push_line(&mut out, "Hábitos", non_empty(&ant.habitos));
+    push_line(
+        &mut out,
         "Alergias",
         ant.alergias_conocidas().map(|list| {
             if list.is_empty() {
@@ -364,23 +367,8 @@ fn readable_sections(
             }
         }),
     );
-    let mut list = |label: &str, values: Vec<String>| {
-        out.push_str(label);
-        out.push(':');
-        if values.is_empty() {
-            out.push(' ');
-            out.push_str(NC);
-            out.push('\n');
-        } else {
-            out.push('\n');
-            for v in values {
-                out.push_str("- ");
-                out.push_str(&v);
-                out.push('\n');
-            }
-        }
-    };
-    list(
+    push_list(
+        &mut out,
         "Diagnósticos de ingreso",
         episode
             .diagnostico_ingreso
@@ -388,7 +376,8 @@ fn readable_sections(
             .map(items::diagnosis)
             .collect(),
     );
-    list(
+    push_list(
+        &mut out,
         "Procedimientos",
         episode
             .procedimientos
@@ -399,7 +388,8 @@ fn readable_sections(
             })
             .collect(),
     );
-    list(
+    push_list(
+        &mut out,
         "Tratamiento intrahospitalario",
         episode
             .tratamientos_intrahosp
@@ -415,8 +405,9 @@ fn readable_sections(
     if let Some(line) = omitted_line(omitted) {
         evo.push(line);
     }
-    list("Evolución", evo);
-    list(
+    push_list(&mut out, "Evolución", evo);
+    push_list(
+        &mut out,
         "Exámenes",
         episode
             .laboratorios_resumen
@@ -424,7 +415,8 @@ fn readable_sections(
             .filter_map(items::lab)
             .collect(),
     );
-    list(
+    push_list(
+        &mut out,
         "Diagnósticos de egreso",
         episode
             .diagnostico_egreso
@@ -433,33 +425,45 @@ fn readable_sections(
             .collect(),
     );
     let ind = &episode.indicaciones_alta;
-    let mut tail = String::new();
-    tail.push_str(&format!(
-        "Condición al alta: {}\n",
-        episode.condicion_alta.as_deref().unwrap_or(NC)
-    ));
-    out.push_str(&tail);
-    let mut list2 = |label: &str, values: Vec<String>| {
-        out.push_str(label);
-        out.push(':');
-        if values.is_empty() {
-            out.push_str(" No consignado\n");
-        } else {
-            out.push('\n');
-            for v in values {
-                out.push_str("- ");
-                out.push_str(&v);
-                out.push('\n');
-            }
-        }
-    };
-    list2(
+    push_line(
+        &mut out,
+        "Condición al alta",
+        episode.condicion_alta.clone(),
+    );
+    push_list(
+        &mut out,
         "Medicamentos al alta",
         ind.medicamentos.iter().map(items::discharge_drug).collect(),
     );
-    list2("Cuidados", ind.cuidados.clone());
-    list2("Signos de alarma", ind.signos_alarma.clone());
+    push_list(&mut out, "Cuidados", ind.cuidados.clone());
+    push_list(&mut out, "Signos de alarma", ind.signos_alarma.clone());
     out.trim_end().to_string()
+}
+
+const NC: &str = "No consignado";
+
+fn push_line(out: &mut String, label: &str, value: Option<String>) {
+    out.push_str(label);
+    out.push_str(": ");
+    out.push_str(value.as_deref().unwrap_or(NC));
+    out.push('\n');
+}
+
+fn push_list(out: &mut String, label: &str, values: Vec<String>) {
+    out.push_str(label);
+    out.push(':');
+    if values.is_empty() {
+        out.push(' ');
+        out.push_str(NC);
+        out.push('\n');
+        return;
+    }
+    out.push('\n');
+    for value in values {
+        out.push_str("- ");
+        out.push_str(&value);
+        out.push('\n');
+    }
 }
 
 fn non_empty(list: &[String]) -> Option<String> {
@@ -469,7 +473,7 @@ fn non_empty(list: &[String]) -> Option<String> {
 /// Template-token look-alikes. Each is defused by swapping its angle or
 /// square brackets for look-alike guillemets, which no tokenizer maps to a
 /// special token and a reader still recognises.
-const TEMPLATE_MARKERS: &[&str] = &[
+pub(crate) const TEMPLATE_MARKERS: &[&str] = &[
     "<|",
     "|>",
     "</s>",

@@ -479,20 +479,6 @@ fn canonical_number(raw: &str) -> String {
     }
 }
 
-const TEMPLATE_LEFTOVERS: &[&str] = &[
-    "<|",
-    "|>",
-    "</s>",
-    "<s>",
-    "[INST]",
-    "[/INST]",
-    "<think>",
-    "</think>",
-    "<<SYS>>",
-    "<start_of_turn>",
-    "<end_of_turn>",
-];
-
 fn degenerate(text: &str, findings: &mut Vec<Finding>) {
     // Whole `<|...|>` tokens first, then stray pieces of other markers.
     let mut covered: Vec<Range<usize>> = Vec::new();
@@ -502,7 +488,7 @@ fn degenerate(text: &str, findings: &mut Vec<Finding>) {
             covered.push(at..at + close + 2);
         }
     }
-    for marker in TEMPLATE_LEFTOVERS {
+    for marker in crate::prompt::TEMPLATE_MARKERS {
         for (at, m) in text.match_indices(marker) {
             if !covered.iter().any(|r| r.contains(&at)) {
                 covered.push(at..at + m.len());
