@@ -1,7 +1,11 @@
 // The real application window, started by tauri-driver under Xvfb.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { readFileSync } from "node:fs";
 import { AppSession, dominantColourShare } from "./webdriver.mjs";
+
+// package.json and Cargo.toml carry the same version.
+const VERSION = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url))).version;
 
 describe("the Epicrisis window", () => {
   let app;
@@ -21,6 +25,10 @@ describe("the Epicrisis window", () => {
   it("shows the header, the model status and the three regions", async () => {
     const heading = await app.find("h1");
     assert.equal(await heading.text(), "Epicrisis");
+    // The version comes from the `app_info` command: this proves the IPC
+    // path and the capability work in the real window.
+    const version = await app.find(".version");
+    assert.equal(await version.text(), `v${VERSION}`);
     const status = await app.find('[data-testid="model-status"]');
     assert.match(await status.text(), /Sin modelo cargado/);
     for (const [id, title] of [
