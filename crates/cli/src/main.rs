@@ -8,7 +8,12 @@
 //! epicrisis check episodio.json
 //! epicrisis draft episodio.json > epicrisis.txt
 //! epicrisis verify episodio.json epicrisis.txt --format json
+//! epicrisis draft episodio.json --save
+//! epicrisis drafts list --search munoz
+//! epicrisis drafts show 12 --version 2
 //! ```
+//!
+//! The database is `--db`, else `EPICRISIS_DB`, else the app's.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,6 +32,9 @@ use clinical::{Finding, Gravedad, Severity};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Base de datos de borradores (por omisión, la de la aplicación).
+    #[arg(long, global = true, value_name = "ARCHIVO")]
+    db: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -42,6 +50,9 @@ enum Command {
         episode: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Guarda la epicrisis como borrador nuevo en la base de datos.
+        #[arg(long)]
+        save: bool,
     },
     /// Compara un texto de epicrisis con el episodio y lista los hallazgos.
     Verify {
@@ -50,6 +61,52 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Borradores guardados.
+    Drafts {
+        #[command(subcommand)]
+        command: DraftsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DraftsCommand {
+    /// Lista los borradores, el cambio más reciente primero.
+    List {
+        /// Busca en nombre, RUT, diagnósticos y texto (sin distinguir tildes).
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Muestra un borrador y el texto de una versión (la última por omisión).
+    Show {
+        id: i64,
+        #[arg(long)]
+        version: Option<i64>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Borrador,
+    Revisado,
+    Final,
+}
+
+impl From<StatusArg> for store::Status {
+    fn from(status: StatusArg) -> Self {
+        match status {
+            StatusArg::Borrador => store::Status::Borrador,
+            StatusArg::Revisado => store::Status::Revisado,
+            StatusArg::Final => store::Status::Final,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,9 +137,27 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    let db = cli.db.as_deref();
     match cli.command {
         Command::Check { episode, format } => check(&episode, format),
-        Command::Draft { episode, format } => draft(&episode, format),
+        Command::Draft {
+            episode,
+            format,
+            save,
+        } => draft(&episode, format, save.then_some(db)),
+        Command::Drafts { command } => match command {
+            DraftsCommand::List {
+                search,
+                status,
+                limit,
+                format,
+            } => drafts_list(db, search, status, limit, format),
+            DraftsCommand::Show {
+                id,
+                version,
+                format,
+            } => drafts_show(db, id, version, format),
+        },
         Command::Verify {
             episode,
             text,
@@ -149,7 +224,8 @@ fn check(path: &Path, format: Format) -> anyhow::Result<u8> {
     Ok(if valid { 0 } else { EXIT_INVALID })
 }
 
-fn draft(path: &Path, format: Format) -> anyhow::Result<u8> {
+/// `save`: `Some(db)` to keep the result in the store.
+fn draft(path: &Path, format: Format, save: Option<Option<&Path>>) -> anyhow::Result<u8> {
     let loaded = match load(path, format) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
@@ -165,6 +241,39 @@ fn draft(path: &Path, format: Format) -> anyhow::Result<u8> {
         return Ok(EXIT_INVALID);
     }
     let result = pipeline::deterministic(&loaded.episode);
+    // A failed save still prints the text, so that nothing is lost.
+    let saved = save.and_then(|db| {
+        let mut store = open_store(db)?;
+        let saved = pipeline::save_new_draft(
+            &mut store,
+            &loaded,
+            &result,
+            store::Origin::Determinista,
+            store::Provenance::default(),
+            None,
+        );
+        match saved {
+            Ok(version) => {
+                eprintln!(
+                    "epicrisis: guardado como borrador {} (versión {}) en {}",
+                    version.draft_id,
+                    version.number,
+                    store.path().display()
+                );
+                Some(version)
+            }
+            Err(error) => {
+                eprintln!("epicrisis: no se pudo guardar: {error}");
+                None
+            }
+        }
+    });
+    let save_failed = save.is_some() && saved.is_none();
+    if save_failed {
+        eprintln!(
+            "epicrisis: la epicrisis no quedó guardada; se muestra abajo para que no se pierda"
+        );
+    }
     match format {
         Format::Text => print!("{}", result.text),
         Format::Json => print_json(&serde_json::json!({
@@ -172,7 +281,178 @@ fn draft(path: &Path, format: Format) -> anyhow::Result<u8> {
             "origen": "determinista",
             "hallazgos": result.findings,
             "problemas": loaded.report.problems,
+            "borrador": saved.as_ref().map(|v| v.draft_id),
+            "version": saved.as_ref().map(|v| v.number),
         })),
+    }
+    Ok(if save_failed { EXIT_PROBLEMS } else { 0 })
+}
+
+/// Opens the store, telling the user on stderr what the open found (a
+/// damaged file moved aside, interrupted generations). `None` after
+/// printing why it could not be opened.
+fn open_store(db: Option<&Path>) -> Option<store::Store> {
+    let opened = store::location::resolve(db)
+        .and_then(|path| store::Store::open(&path, store::OpenOptions::default()));
+    let (store, report) = match opened {
+        Ok(opened) => opened,
+        Err(error) => {
+            eprintln!("epicrisis: {error}");
+            return None;
+        }
+    };
+    if let Some(aside) = &report.moved_aside {
+        eprintln!(
+            "epicrisis: la base de datos estaba dañada; se movió a {} (no se borró)",
+            aside.display()
+        );
+        match &report.restored_from {
+            Some(backup) => eprintln!("epicrisis: se restauró el respaldo {}", backup.display()),
+            None => eprintln!("epicrisis: no había respaldos; se comenzó una base de datos nueva"),
+        }
+    }
+    for gen in &report.interrupted {
+        eprintln!(
+            "epicrisis: la generación de la versión {} del borrador {} ({}) quedó interrumpida con {} caracteres; retómela o descártela en la aplicación",
+            gen.version, gen.draft_id, gen.patient_name, gen.chars
+        );
+    }
+    if let Some(reason) = &report.backup_error {
+        eprintln!("epicrisis: no se pudo hacer el respaldo diario: {reason}");
+    }
+    if report.read_only {
+        eprintln!("epicrisis: la base de datos es de solo lectura");
+    }
+    Some(store)
+}
+
+fn drafts_list(
+    db: Option<&Path>,
+    search: Option<String>,
+    status: Option<StatusArg>,
+    limit: usize,
+    format: Format,
+) -> anyhow::Result<u8> {
+    let Some(store) = open_store(db) else {
+        return Ok(EXIT_PROBLEMS);
+    };
+    let query = store::ListQuery {
+        search,
+        status: status.map(Into::into),
+        limit,
+        ..Default::default()
+    };
+    let drafts = match store.list(&query) {
+        Ok(drafts) => drafts,
+        Err(error) => {
+            eprintln!("epicrisis: {error}");
+            return Ok(EXIT_PROBLEMS);
+        }
+    };
+    match format {
+        Format::Json => print_json(&serde_json::json!({ "borradores": drafts })),
+        Format::Text => {
+            let mut out = std::io::stdout().lock();
+            if drafts.is_empty() {
+                writeln!(out, "no hay borradores que coincidan")?;
+            }
+            for d in &drafts {
+                writeln!(
+                    out,
+                    "{:>6}  {:<8}  {}  {}  {}  {}{}",
+                    d.id,
+                    d.status.as_str(),
+                    d.updated_at,
+                    d.patient_name,
+                    d.rut,
+                    d.diagnoses,
+                    if d.interrupted {
+                        "  [generación interrumpida]"
+                    } else {
+                        ""
+                    }
+                )?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn drafts_show(
+    db: Option<&Path>,
+    id: i64,
+    version: Option<i64>,
+    format: Format,
+) -> anyhow::Result<u8> {
+    let Some(store) = open_store(db) else {
+        return Ok(EXIT_PROBLEMS);
+    };
+    let found = store.draft(id).and_then(|draft| {
+        let versions = store.versions(id)?;
+        let chosen = match version {
+            Some(n) => Some(store.version(id, n)?),
+            None => versions.last().cloned(),
+        };
+        Ok((draft, versions, chosen))
+    });
+    let (draft, versions, chosen) = match found {
+        Ok(found) => found,
+        Err(error @ (store::Error::NoSuchDraft(_) | store::Error::NoSuchVersion { .. })) => {
+            eprintln!("epicrisis: {error}; vea «epicrisis drafts list»");
+            return Ok(EXIT_INVALID);
+        }
+        Err(error) => {
+            eprintln!("epicrisis: {error}");
+            return Ok(EXIT_PROBLEMS);
+        }
+    };
+    match format {
+        Format::Json => print_json(&serde_json::json!({
+            "borrador": draft.summary,
+            "borrador_origen": draft.parent_draft_id,
+            "versiones": versions.iter().map(|v| serde_json::json!({
+                "numero": v.number, "origen": v.origin, "estado": v.state,
+                "creada": v.created_at,
+            })).collect::<Vec<_>>(),
+            "version": chosen,
+        })),
+        Format::Text => {
+            let mut out = std::io::stdout().lock();
+            let s = &draft.summary;
+            writeln!(
+                out,
+                "Borrador {} ({}) · {} · RUT {} · atención {}",
+                s.id,
+                s.status.as_str(),
+                s.patient_name,
+                s.rut,
+                s.id_atencion
+            )?;
+            for v in &versions {
+                writeln!(
+                    out,
+                    "  versión {:>3}  {:<12}  {}{}",
+                    v.number,
+                    v.origin.as_str(),
+                    v.created_at,
+                    match v.state {
+                        store::VersionState::Completa => "",
+                        store::VersionState::EnCurso => "  (generando)",
+                        store::VersionState::Interrumpida => "  (interrumpida)",
+                    }
+                )?;
+            }
+            match &chosen {
+                Some(v) => {
+                    writeln!(out, "\n--- versión {} ---", v.number)?;
+                    write!(out, "{}", v.text)?;
+                    if !v.text.ends_with('\n') {
+                        writeln!(out)?;
+                    }
+                }
+                None => writeln!(out, "\n(el borrador aún no tiene texto)")?,
+            }
+        }
     }
     Ok(0)
 }

@@ -148,3 +148,79 @@ fn usage_and_file_errors_exit_2() {
         text(&out).contains("/no/existe.json: no se pudo leer el archivo: el archivo no existe")
     );
 }
+
+fn epicrisis_with_db(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_epicrisis"))
+        .args(args)
+        .env("EPICRISIS_DB", db)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn saved_drafts_can_be_listed_searched_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("borradores.sqlite3");
+    for name in ["neumonia.json", "colecistitis.json"] {
+        let episode = data(&format!("episodes/{name}"));
+        let out = epicrisis_with_db(&db, &["draft", episode.to_str().unwrap(), "--save"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(
+            text(&out).contains("guardado como borrador"),
+            "{}",
+            text(&out)
+        );
+    }
+
+    let out = epicrisis_with_db(&db, &["drafts", "list", "--search", "munoz"]);
+    let listed = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{listed}");
+    assert!(listed.contains("Jorge Andrés Muñoz Valdés"), "{listed}");
+    assert!(!listed.contains("María Inés Soto Carrasco"), "{listed}");
+
+    let out = epicrisis_with_db(&db, &["drafts", "list", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drafts = json["borradores"].as_array().unwrap();
+    assert_eq!(drafts.len(), 2);
+    assert_eq!(drafts[0]["patient_name"], "Jorge Andrés Muñoz Valdés");
+    let id = drafts[1]["id"].as_i64().unwrap().to_string();
+
+    // `--db` wins over the environment.
+    let out = epicrisis(&["--db", db.to_str().unwrap(), "drafts", "show", &id]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("María Inés Soto Carrasco"), "{shown}");
+    assert!(shown.contains("versión   1  determinista"), "{shown}");
+    let expected = std::fs::read_to_string(data("golden/draft/neumonia.txt")).unwrap();
+    assert!(shown.ends_with(&expected), "{shown}");
+
+    let out = epicrisis_with_db(&db, &["drafts", "show", &id, "--version", "7"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("no tiene la versión 7"),
+        "{}",
+        text(&out)
+    );
+    let out = epicrisis_with_db(&db, &["drafts", "show", "999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("no existe el borrador 999"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn an_unusable_database_is_reported_and_the_text_still_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let episode = data("episodes/neumonia.json");
+    // A directory where the database should be.
+    let out = epicrisis_with_db(dir.path(), &["draft", episode.to_str().unwrap(), "--save"]);
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
+    assert!(all.contains("es una carpeta"), "{all}");
+    assert!(all.contains(&dir.path().display().to_string()), "{all}");
+    assert!(all.contains("no quedó guardada"), "{all}");
+    let expected = std::fs::read_to_string(data("golden/draft/neumonia.txt")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}

@@ -3,8 +3,9 @@
 //! findings (→ store). The desktop shell and the `epicrisis` command line
 //! both call this crate, so that a step cannot differ between them.
 //!
-//! Today the pipeline reads and checks episodes and writes the deterministic
-//! draft; the engine and store steps join as those crates land.
+//! Today the pipeline reads and checks episodes, writes the deterministic
+//! draft and keeps results in the store; the engine step joins with the
+//! engine crate.
 //!
 //! ```no_run
 //! let loaded = pipeline::load_episode(std::path::Path::new("neumonia.json"))?;
@@ -30,6 +31,8 @@ pub enum Error {
         #[source]
         source: clinical::ImportError,
     },
+    #[error(transparent)]
+    Store(#[from] store::Error),
 }
 
 impl Error {
@@ -38,6 +41,7 @@ impl Error {
         match self {
             Error::Read { .. } => "lectura",
             Error::Import { source, .. } => source.kind(),
+            Error::Store(source) => source.kind(),
         }
     }
 }
@@ -46,6 +50,8 @@ impl Error {
 #[derive(Debug, Clone)]
 pub struct LoadedEpisode {
     pub path: PathBuf,
+    /// The file's text as given, which the store keeps verbatim.
+    pub source: String,
     pub episode: Episode,
     pub report: Report,
 }
@@ -80,10 +86,13 @@ pub fn load_episode(path: &Path) -> Result<LoadedEpisode, Error> {
         path: path.to_path_buf(),
         source,
     })?;
+    // Parsing succeeded, so the bytes are UTF-8 (a BOM included).
+    let source = String::from_utf8_lossy(&bytes).into_owned();
     let episode = clinical::normalize(episode);
     let report = clinical::validate(&episode);
     Ok(LoadedEpisode {
         path: path.to_path_buf(),
+        source,
         episode,
         report,
     })
@@ -119,6 +128,31 @@ pub fn check_text(episode: &Episode, text: &str) -> Checked {
     }
 }
 
+/// Keeps a checked text as a new draft of the episode: the store step.
+/// Returns the draft and its first version.
+pub fn save_new_draft(
+    store: &mut store::Store,
+    loaded: &LoadedEpisode,
+    checked: &Checked,
+    origin: store::Origin,
+    provenance: store::Provenance,
+    timings: Option<serde_json::Value>,
+) -> Result<store::Version, Error> {
+    let draft = store.create_draft(&loaded.source, &loaded.episode)?;
+    let findings = serde_json::to_value(&checked.findings).unwrap_or_default();
+    let version = store.add_version(
+        draft,
+        origin,
+        store::NewVersion {
+            text: checked.text.clone(),
+            provenance,
+            timings,
+            findings,
+        },
+    )?;
+    Ok(version)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +173,39 @@ mod tests {
             "{:#?}",
             result.findings
         );
+    }
+
+    #[test]
+    fn a_deterministic_draft_is_kept_with_its_episode_and_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = store::OpenOptions {
+            actor: "prueba".into(),
+            daily_backup: false,
+            keep_backups: 7,
+        };
+        let (mut store, _) = store::Store::open(&dir.path().join("e.sqlite3"), options).unwrap();
+        let loaded = load_episode(&data("episodes/neumonia.json")).unwrap();
+        let checked = deterministic(&loaded.episode);
+        let version = save_new_draft(
+            &mut store,
+            &loaded,
+            &checked,
+            store::Origin::Determinista,
+            store::Provenance::default(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(version.text, checked.text);
+        assert_eq!(
+            version.findings,
+            serde_json::to_value(&checked.findings).unwrap()
+        );
+        let draft = store.draft(version.draft_id).unwrap();
+        assert_eq!(
+            draft.episode_json,
+            std::fs::read_to_string(data("episodes/neumonia.json")).unwrap()
+        );
+        assert_eq!(draft.summary.patient_name, "María Inés Soto Carrasco");
     }
 
     #[test]

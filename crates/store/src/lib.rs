@@ -3,6 +3,48 @@
 //! SQLite) with WAL, migrations by `user_version` and online backups.
 //!
 //! The invariant this crate exists for: nothing a clinician wrote is ever
-//! lost or silently overwritten.
+//! lost or silently overwritten. Every text is a new version; a final draft
+//! is immutable (enforced by SQL triggers too); deletion is soft; every
+//! change is audited in the same transaction; a damaged file is moved
+//! aside, never deleted; a streaming generation is saved every second.
 //!
-//! The crate is being built under the store issue.
+//! ```no_run
+//! use store::{ListQuery, NewVersion, OpenOptions, Origin, Store};
+//!
+//! let json = std::fs::read_to_string("neumonia.json")?;
+//! let episode = clinical::normalize(clinical::parse_episode(json.as_bytes())?);
+//! let (mut store, report) = Store::open(&store::location::resolve(None)?, OpenOptions::default())?;
+//! for gen in &report.interrupted {
+//!     eprintln!("generación interrumpida en el borrador {}", gen.draft_id);
+//! }
+//! let draft = store.create_draft(&json, &episode)?;
+//! let text = clinical::draft(&episode);
+//! store.add_version(draft, Origin::Determinista, NewVersion { text, ..Default::default() })?;
+//! let found = store.list(&ListQuery { search: Some("munoz".into()), ..Default::default() })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod backup;
+mod error;
+mod generation;
+mod list;
+pub mod location;
+mod open;
+mod records;
+mod schema;
+mod settings;
+mod store;
+mod time;
+
+pub use error::{Error, Result};
+pub use generation::{Generation, AUTOSAVE_INTERVAL};
+pub use list::{fts_query, ListQuery};
+pub use open::{os_user, OpenOptions, OpenReport};
+pub use records::{
+    AuditEntry, Draft, DraftId, DraftSummary, Interrupted, Origin, Provenance, Status, Version,
+    VersionState,
+};
+pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
+pub use settings::{Paper, Settings};
+pub use store::{NewVersion, Store};
+pub use time::Timestamp;

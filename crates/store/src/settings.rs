@@ -1,0 +1,113 @@
+//! Settings: typed here, stored as one key/value row per field (JSON
+//! values), so a newer app's keys survive an older app's save.
+
+use std::path::PathBuf;
+
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::store::{action, audit, commit, sql, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Paper {
+    #[default]
+    A4,
+    /// US Letter, which some Chilean hospitals' printers hold.
+    Carta,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub paper: Paper,
+    /// The institution's name for the document header.
+    pub institution: String,
+    /// The service (e.g. "Medicina Interna") for the header.
+    pub service: String,
+    /// An image for the header, PNG or JPEG.
+    pub logo_path: Option<PathBuf>,
+    /// Erase drafts this many days after they were deleted; never if unset.
+    pub purge_after_days: Option<u32>,
+    /// The model file the app loads at start.
+    pub model_path: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            paper: Paper::A4,
+            institution: String::new(),
+            service: String::new(),
+            logo_path: None,
+            purge_after_days: None,
+            model_path: None,
+        }
+    }
+}
+
+impl Store {
+    pub fn settings(&self) -> Result<Settings> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM settings")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(self.err())?;
+        let mut map = Map::new();
+        for (key, value) in rows {
+            let value = serde_json::from_str(&value).map_err(|e| Error::Setting {
+                key: key.clone(),
+                reason: e.to_string(),
+            })?;
+            map.insert(key, value);
+        }
+        serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| Error::Setting {
+            key: e.path().to_string(),
+            reason: e.inner().to_string(),
+        })
+    }
+
+    /// Saves every field; audited with the keys that changed.
+    pub fn save_settings(&mut self, settings: &Settings) -> Result<()> {
+        let before = self.settings().unwrap_or_default();
+        let Value::Object(new) = serde_json::to_value(settings).map_err(|e| Error::Setting {
+            key: String::new(),
+            reason: e.to_string(),
+        })?
+        else {
+            return Ok(());
+        };
+        let old = serde_json::to_value(&before).unwrap_or(Value::Null);
+        let changed: Vec<&String> = new.keys().filter(|k| old.get(k) != new.get(*k)).collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let actor = self.actor().to_string();
+        let tx = self.begin()?;
+        for (key, value) in &new {
+            tx.prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )
+            .and_then(|mut stmt| stmt.execute(params![key, value.to_string()]))
+            .map_err(|e| sql(&tx, e))?;
+        }
+        audit(
+            &tx,
+            &actor,
+            action::SETTINGS_CHANGED,
+            None,
+            None,
+            serde_json::json!({ "claves": changed }),
+        )
+        .map_err(|e| sql(&tx, e))?;
+        commit(tx)
+    }
+}
