@@ -25,7 +25,7 @@ sudo_if_needed() {
 APT_PACKAGES=(
   build-essential pkg-config file libssl-dev libxdo-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-  xvfb xauth webkit2gtk-driver poppler-utils
+  xvfb xauth webkit2gtk-driver poppler-utils qpdf
 )
 
 install_system_packages() {

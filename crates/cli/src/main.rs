@@ -11,6 +11,7 @@
 //! epicrisis draft episodio.json --save
 //! epicrisis drafts list --search munoz
 //! epicrisis drafts show 12 --version 2
+//! epicrisis export episodio.json --text epicrisis.txt --pdf epicrisis.pdf --final
 //! ```
 //!
 //! The database is `--db`, else `EPICRISIS_DB`, else the app's.
@@ -61,6 +62,36 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Exporta la epicrisis como PDF o texto (sin --text, la determinista).
+    Export {
+        episode: PathBuf,
+        /// Texto final de la epicrisis (UTF-8).
+        #[arg(long, value_name = "TEXTO")]
+        text: Option<PathBuf>,
+        #[arg(
+            long,
+            value_name = "SALIDA.pdf",
+            conflicts_with = "txt",
+            required_unless_present = "txt"
+        )]
+        pdf: Option<PathBuf>,
+        #[arg(long, value_name = "SALIDA.txt")]
+        txt: Option<PathBuf>,
+        /// Documento final: sin la marca BORRADOR.
+        #[arg(long = "final")]
+        is_final: bool,
+        /// Nombre de la institución para el encabezado.
+        #[arg(long)]
+        institution: Option<String>,
+        /// Servicio para el encabezado (por omisión, el del episodio).
+        #[arg(long)]
+        service: Option<String>,
+        /// Logo para el encabezado (PNG, JPEG, GIF, SVG o WebP).
+        #[arg(long)]
+        logo: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = PaperArg::A4)]
+        paper: PaperArg,
+    },
     /// Borradores guardados.
     Drafts {
         #[command(subcommand)]
@@ -77,6 +108,12 @@ enum DraftsCommand {
         search: Option<String>,
         #[arg(long, value_enum)]
         status: Option<StatusArg>,
+        /// Modificados desde este día (AAAA-MM-DD, UTC).
+        #[arg(long, value_parser = parse_day)]
+        since: Option<clinical::date::Date>,
+        /// Modificados hasta este día inclusive (AAAA-MM-DD, UTC).
+        #[arg(long, value_parser = parse_day)]
+        until: Option<clinical::date::Date>,
         #[arg(long, default_value_t = 50)]
         limit: usize,
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -90,6 +127,12 @@ enum DraftsCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PaperArg {
+    A4,
+    Carta,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -145,13 +188,60 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
             save,
         } => draft(&episode, format, save.then_some(db)),
+        Command::Export {
+            episode,
+            text,
+            pdf,
+            txt,
+            is_final,
+            institution,
+            service,
+            logo,
+            paper,
+        } => {
+            let options = export::Options {
+                paper: match paper {
+                    PaperArg::A4 => export::Paper::A4,
+                    PaperArg::Carta => export::Paper::Carta,
+                },
+                letterhead: export::Letterhead {
+                    institution: institution.unwrap_or_default(),
+                    service: service.unwrap_or_default(),
+                    logo,
+                },
+                is_final,
+                ..export::Options::default()
+            };
+            let target = match (pdf, txt) {
+                (Some(path), _) => Target::Pdf(path),
+                (None, Some(path)) => Target::Text(path),
+                (None, None) => unreachable!("clap requires --pdf or --txt"),
+            };
+            export_document(&episode, text.as_deref(), &target, &options)
+        }
         Command::Drafts { command } => match command {
             DraftsCommand::List {
                 search,
                 status,
+                since,
+                until,
                 limit,
                 format,
-            } => drafts_list(db, search, status, limit, format),
+            } => {
+                let query = store::ListQuery {
+                    search,
+                    status: status.map(Into::into),
+                    changed_from: since.map(store::Timestamp::start_of_day),
+                    changed_before: until.map(|day| {
+                        let next =
+                            clinical::date::Date::from_days_since_epoch(day.days_since_epoch() + 1);
+                        store::Timestamp::start_of_day(next)
+                    }),
+                    limit,
+                    ..Default::default()
+                };
+                drafts_list(db, &query, format)
+            }
             DraftsCommand::Show {
                 id,
                 version,
@@ -178,6 +268,23 @@ fn load(path: &Path, format: Format) -> Result<pipeline::LoadedEpisode, u8> {
         eprintln!("epicrisis: {error}");
         EXIT_INVALID
     })
+}
+
+/// Loads an episode that must be valid to `doing` (redactar, exportar),
+/// listing its errors otherwise (exit 2).
+fn load_valid(path: &Path, format: Format, doing: &str) -> Result<pipeline::LoadedEpisode, u8> {
+    let loaded = load(path, format)?;
+    if loaded.report.has_errors() {
+        for p in loaded.report.errors() {
+            eprintln!("error: {p}");
+        }
+        eprintln!(
+            "epicrisis: {}: el episodio tiene errores; corríjalos (vea «epicrisis check») antes de {doing}",
+            path.display()
+        );
+        return Err(EXIT_INVALID);
+    }
+    Ok(loaded)
 }
 
 fn check(path: &Path, format: Format) -> anyhow::Result<u8> {
@@ -226,20 +333,10 @@ fn check(path: &Path, format: Format) -> anyhow::Result<u8> {
 
 /// `save`: `Some(db)` to keep the result in the store.
 fn draft(path: &Path, format: Format, save: Option<Option<&Path>>) -> anyhow::Result<u8> {
-    let loaded = match load(path, format) {
+    let loaded = match load_valid(path, format, "redactar") {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
-    if loaded.report.has_errors() {
-        for p in loaded.report.errors() {
-            eprintln!("error: {p}");
-        }
-        eprintln!(
-            "epicrisis: {}: el episodio tiene errores; corríjalos (vea «epicrisis check») antes de redactar",
-            path.display()
-        );
-        return Ok(EXIT_INVALID);
-    }
     let result = pipeline::deterministic(&loaded.episode);
     // A failed save still prints the text, so that nothing is lost.
     let saved = save.and_then(|db| {
@@ -326,23 +423,17 @@ fn open_store(db: Option<&Path>) -> Option<store::Store> {
     Some(store)
 }
 
-fn drafts_list(
-    db: Option<&Path>,
-    search: Option<String>,
-    status: Option<StatusArg>,
-    limit: usize,
-    format: Format,
-) -> anyhow::Result<u8> {
+fn parse_day(text: &str) -> Result<clinical::date::Date, String> {
+    clinical::date::Date::parse(text)
+        .filter(|_| text.trim().len() == 10)
+        .ok_or_else(|| format!("«{text}» no es una fecha AAAA-MM-DD"))
+}
+
+fn drafts_list(db: Option<&Path>, query: &store::ListQuery, format: Format) -> anyhow::Result<u8> {
     let Some(store) = open_store(db) else {
         return Ok(EXIT_PROBLEMS);
     };
-    let query = store::ListQuery {
-        search,
-        status: status.map(Into::into),
-        limit,
-        ..Default::default()
-    };
-    let drafts = match store.list(&query) {
+    let drafts = match store.list(query) {
         Ok(drafts) => drafts,
         Err(error) => {
             eprintln!("epicrisis: {error}");
@@ -462,24 +553,9 @@ fn verify(episode_path: &Path, text_path: &Path, format: Format) -> anyhow::Resu
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
-    let text = match std::fs::read(text_path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(_) => {
-                eprintln!(
-                    "epicrisis: {}: el texto no está en UTF-8; guárdelo como UTF-8",
-                    text_path.display()
-                );
-                return Ok(EXIT_INVALID);
-            }
-        },
-        Err(error) => {
-            eprintln!(
-                "epicrisis: {}: no se pudo leer el texto: {error}",
-                text_path.display()
-            );
-            return Ok(EXIT_INVALID);
-        }
+    let text = match read_text(text_path) {
+        Ok(text) => text,
+        Err(code) => return Ok(code),
     };
     let checked = pipeline::check_text(&loaded.episode, &text);
     match format {
@@ -491,6 +567,74 @@ fn verify(episode_path: &Path, text_path: &Path, format: Format) -> anyhow::Resu
     } else {
         0
     })
+}
+
+/// Reads an epicrisis text or says why not (exit 2).
+fn read_text(path: &Path) -> Result<String, u8> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            eprintln!(
+                "epicrisis: {}: el texto no está en UTF-8; guárdelo como UTF-8",
+                path.display()
+            );
+            EXIT_INVALID
+        }),
+        Err(error) => {
+            eprintln!(
+                "epicrisis: {}: no se pudo leer el texto: {error}",
+                path.display()
+            );
+            Err(EXIT_INVALID)
+        }
+    }
+}
+
+enum Target {
+    Pdf(PathBuf),
+    Text(PathBuf),
+}
+
+fn export_document(
+    path: &Path,
+    text_path: Option<&Path>,
+    target: &Target,
+    options: &export::Options,
+) -> anyhow::Result<u8> {
+    let loaded = match load_valid(path, Format::Text, "exportar") {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let text = match text_path {
+        Some(text_path) => match read_text(text_path) {
+            Ok(text) => text,
+            Err(code) => return Ok(code),
+        },
+        None => pipeline::deterministic(&loaded.episode).text,
+    };
+    let (out, written) = match target {
+        Target::Pdf(out) => (
+            out,
+            export::pdf(&loaded.episode, &text, options)
+                .and_then(|bytes| export::write(out, &bytes)),
+        ),
+        Target::Text(out) => (
+            out,
+            export::write(
+                out,
+                export::text(&loaded.episode, &text, options).as_bytes(),
+            ),
+        ),
+    };
+    match written {
+        Ok(()) => {
+            eprintln!("epicrisis: exportado en {}", out.display());
+            Ok(0)
+        }
+        Err(error) => {
+            eprintln!("epicrisis: {error}");
+            Ok(EXIT_PROBLEMS)
+        }
+    }
 }
 
 fn print_findings(text: &str, findings: &[Finding]) -> std::io::Result<()> {

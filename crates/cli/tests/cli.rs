@@ -178,6 +178,22 @@ fn saved_drafts_can_be_listed_searched_and_shown() {
     assert!(listed.contains("Jorge Andrés Muñoz Valdés"), "{listed}");
     assert!(!listed.contains("María Inés Soto Carrasco"), "{listed}");
 
+    let today = clinical::date::Date::today_utc().to_string();
+    let out = epicrisis_with_db(
+        &db,
+        &["drafts", "list", "--since", &today, "--until", &today],
+    );
+    assert_eq!(text(&out).lines().count(), 2, "{}", text(&out));
+    let out = epicrisis_with_db(&db, &["drafts", "list", "--until", "2020-01-01"]);
+    assert!(text(&out).contains("no hay borradores"), "{}", text(&out));
+    let out = epicrisis_with_db(&db, &["drafts", "list", "--since", "ayer"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("no es una fecha AAAA-MM-DD"),
+        "{}",
+        text(&out)
+    );
+
     let out = epicrisis_with_db(&db, &["drafts", "list", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let drafts = json["borradores"].as_array().unwrap();
@@ -223,4 +239,64 @@ fn an_unusable_database_is_reported_and_the_text_still_printed() {
     assert!(all.contains("no quedó guardada"), "{all}");
     let expected = std::fs::read_to_string(data("golden/draft/neumonia.txt")).unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}
+
+#[test]
+fn export_writes_pdf_and_text_and_names_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let episode = data("episodes/neumonia.json");
+    let episode = episode.to_str().unwrap();
+    let pdf = dir.path().join("epicrisis.pdf");
+    let out = epicrisis(&["export", episode, "--pdf", pdf.to_str().unwrap(), "--final"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+
+    let txt = dir.path().join("epicrisis.txt");
+    let fiel = data("texts/neumonia_fiel.txt");
+    let out = epicrisis(&[
+        "export",
+        episode,
+        "--text",
+        fiel.to_str().unwrap(),
+        "--txt",
+        txt.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let written = std::fs::read_to_string(&txt).unwrap();
+    assert!(written.contains("María Inés Soto Carrasco"));
+    assert!(written.contains("BORRADOR"));
+    let given = std::fs::read_to_string(&fiel).unwrap();
+    let collapse = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let opening = given
+        .split_whitespace()
+        .take(12)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        collapse(&written).contains(&opening),
+        "the given text is the narrative"
+    );
+
+    // Usage: one of --pdf / --txt is required.
+    let out = epicrisis(&["export", episode]);
+    assert_eq!(out.status.code(), Some(2));
+    // A missing text file, and a folder that does not exist.
+    let out = epicrisis(&[
+        "export",
+        episode,
+        "--text",
+        "/no/existe.txt",
+        "--txt",
+        txt.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("/no/existe.txt"), "{}", text(&out));
+    let nowhere = dir.path().join("no-hay-carpeta/e.pdf");
+    let out = epicrisis(&["export", episode, "--pdf", nowhere.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("la carpeta no existe"),
+        "{}",
+        text(&out)
+    );
 }

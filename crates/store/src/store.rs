@@ -111,14 +111,7 @@ impl Store {
     ) -> Result<Version> {
         let actor = self.actor.clone();
         let tx = self.begin()?;
-        let status = live_status(&tx, draft)?;
-        if status == Status::Final {
-            return Err(Error::Transition {
-                draft,
-                from: status.as_str(),
-                to: "editado",
-            });
-        }
+        writable_status(&tx, draft, "editado")?;
         let number = insert_version(&tx, draft, origin, VersionState::Completa, &version, None)
             .map_err(|e| sql(&tx, e))?;
         let what = if origin == Origin::Edicion {
@@ -126,17 +119,14 @@ impl Store {
         } else {
             action::GENERATED
         };
-        audit(
-            &tx,
+        text_changed(
+            tx,
             &actor,
             what,
-            Some(draft),
+            draft,
             Some(number),
             json!({ "origen": origin.as_str() }),
-        )
-        .map_err(|e| sql(&tx, e))?;
-        reindex(&tx, draft).map_err(|e| sql(&tx, e))?;
-        commit(tx)?;
+        )?;
         self.version(draft, number)
     }
 
@@ -189,17 +179,14 @@ impl Store {
             None,
         )
         .map_err(|e| sql(&tx, e))?;
-        audit(
-            &tx,
+        text_changed(
+            tx,
             &actor,
             action::EDITED,
-            Some(child),
+            child,
             Some(number),
             json!({ "origen": "edicion" }),
-        )
-        .map_err(|e| sql(&tx, e))?;
-        reindex(&tx, child).map_err(|e| sql(&tx, e))?;
-        commit(tx)?;
+        )?;
         self.version(child, number)
     }
 
@@ -209,14 +196,7 @@ impl Store {
         let old = self.version(draft, number)?;
         let actor = self.actor.clone();
         let tx = self.begin()?;
-        let status = live_status(&tx, draft)?;
-        if status == Status::Final {
-            return Err(Error::Transition {
-                draft,
-                from: status.as_str(),
-                to: "editado",
-            });
-        }
+        writable_status(&tx, draft, "editado")?;
         let copy = NewVersion {
             text: old.text,
             provenance: old.provenance,
@@ -232,17 +212,14 @@ impl Store {
             Some(number),
         )
         .map_err(|e| sql(&tx, e))?;
-        audit(
-            &tx,
+        text_changed(
+            tx,
             &actor,
             action::RESTORED_VERSION,
-            Some(draft),
+            draft,
             Some(new_number),
             json!({ "restaurada": number }),
-        )
-        .map_err(|e| sql(&tx, e))?;
-        reindex(&tx, draft).map_err(|e| sql(&tx, e))?;
-        commit(tx)?;
+        )?;
         self.version(draft, new_number)
     }
 
@@ -539,14 +516,7 @@ impl Store {
     ) -> Result<Generation> {
         let path = self.path.clone();
         let tx = self.begin()?;
-        let status = live_status(&tx, draft)?;
-        if status == Status::Final {
-            return Err(Error::Transition {
-                draft,
-                from: status.as_str(),
-                to: "generado",
-            });
-        }
+        writable_status(&tx, draft, "generado")?;
         let new = NewVersion {
             provenance,
             ..NewVersion::default()
@@ -624,17 +594,14 @@ impl Store {
             return Err(Error::NotGenerating(number));
         }
         touch(&tx, draft).map_err(|e| sql(&tx, e))?;
-        audit(
-            &tx,
+        text_changed(
+            tx,
             &actor,
             action::GENERATED,
-            Some(draft),
+            draft,
             Some(number),
             json!({ "origen": "modelo" }),
-        )
-        .map_err(|e| sql(&tx, e))?;
-        reindex(&tx, draft).map_err(|e| sql(&tx, e))?;
-        commit(tx)?;
+        )?;
         drop(generation);
         self.version(draft, number)
     }
@@ -670,18 +637,15 @@ impl Store {
         } else {
             action::INTERRUPTION_DISCARDED
         };
-        audit(
-            &tx,
+        touch(&tx, draft).map_err(|e| sql(&tx, e))?;
+        text_changed(
+            tx,
             &actor,
             what,
-            Some(draft),
+            draft,
             Some(number),
             json!({ "caracteres": version.text.chars().count() }),
         )
-        .map_err(|e| sql(&tx, e))?;
-        touch(&tx, draft).map_err(|e| sql(&tx, e))?;
-        reindex(&tx, draft).map_err(|e| sql(&tx, e))?;
-        commit(tx)
     }
 
     pub(crate) fn actor(&self) -> &str {
@@ -704,6 +668,36 @@ pub(crate) fn sql(tx: &Connection, e: rusqlite::Error) -> Error {
 pub(crate) fn commit(tx: Transaction<'_>) -> Result<()> {
     let path = tx.path().map(PathBuf::from).unwrap_or_default();
     tx.commit().map_err(|e| Error::sqlite(&path, e))
+}
+
+/// Ends a transaction that changed a draft's text: audits it, brings the
+/// search index up to date and commits, all or nothing.
+fn text_changed(
+    tx: Transaction<'_>,
+    actor: &str,
+    action: &str,
+    draft: DraftId,
+    version: Option<i64>,
+    detail: Value,
+) -> Result<()> {
+    audit(&tx, actor, action, Some(draft), version, detail)
+        .and_then(|()| reindex(&tx, draft))
+        .map_err(|e| sql(&tx, e))?;
+    commit(tx)
+}
+
+/// Checks that a draft can take a new text (`doing` names the change for
+/// the error): it exists, is not deleted and is not final.
+fn writable_status(tx: &Connection, draft: DraftId, doing: &'static str) -> Result<Status> {
+    let status = live_status(tx, draft)?;
+    if status == Status::Final {
+        return Err(Error::Transition {
+            draft,
+            from: status.as_str(),
+            to: doing,
+        });
+    }
+    Ok(status)
 }
 
 /// The status of a draft that may be changed: it exists and is not deleted.

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use clinical::date::Date;
 use serde::{Serialize, Serializer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,13 +24,12 @@ impl Timestamp {
 
     /// The calendar day in UTC, `YYYY-MM-DD`: the name of the day's backup.
     pub fn day(self) -> String {
-        let (y, m, d) = civil_from_days(self.0.div_euclid(86_400_000));
-        format!("{y:04}-{m:02}-{d:02}")
+        Date::from_days_since_epoch(self.0.div_euclid(86_400_000)).to_string()
     }
 
     /// The first millisecond of a UTC calendar day, for date filters.
-    pub fn start_of_day(year: i32, month: u32, day: u32) -> Timestamp {
-        Timestamp(days_from_civil(year, month, day) * 86_400_000)
+    pub fn start_of_day(date: Date) -> Timestamp {
+        Timestamp(date.days_since_epoch() * 86_400_000)
     }
 }
 
@@ -49,31 +49,6 @@ impl Serialize for Timestamp {
     }
 }
 
-// Howard Hinnant's civil-calendar algorithms (public domain).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(month);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,9 +65,9 @@ mod tests {
 
     #[test]
     fn day_starts_round_trip() {
-        for (y, m, d) in [(2024, 2, 29), (2026, 1, 1), (2026, 12, 31), (2000, 3, 1)] {
-            let t = Timestamp::start_of_day(y, m, d);
-            assert_eq!(t.day(), format!("{y:04}-{m:02}-{d:02}"));
+        for text in ["2024-02-29", "2026-01-01", "2026-12-31", "2000-03-01"] {
+            let t = Timestamp::start_of_day(Date::parse(text).unwrap());
+            assert_eq!(t.day(), text);
         }
     }
 }

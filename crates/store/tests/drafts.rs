@@ -268,7 +268,9 @@ fn search_ignores_case_and_accents_and_filters_by_status() {
     assert_eq!(reviewed[0].diagnoses, "Pielonefritis aguda (N10)");
     let future = store
         .list(&ListQuery {
-            changed_from: Some(store::Timestamp::start_of_day(2999, 1, 1)),
+            changed_from: Some(store::Timestamp::start_of_day(
+                clinical::date::Date::new(2999, 1, 1).unwrap(),
+            )),
             ..Default::default()
         })
         .unwrap();

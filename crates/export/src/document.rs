@@ -1,0 +1,316 @@
+//! The document's content, decided once for both renderers: the PDF and
+//! the text file show the same facts in the same order.
+//!
+//! Facts come from the episode (identification, diagnoses, procedures,
+//! drugs, controls); only the narrative comes from the epicrisis text.
+
+use std::path::PathBuf;
+
+use clinical::date::Date;
+use clinical::episode::Sexo;
+use clinical::Episode;
+use serde::Serialize;
+
+/// Printed when the record lacks a value: a blank would look like an
+/// omission by the printer, not by the record.
+pub const MISSING: &str = "No consignado";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Paper {
+    #[default]
+    A4,
+    /// US Letter.
+    Carta,
+}
+
+/// The institution's header.
+#[derive(Debug, Clone, Default)]
+pub struct Letterhead {
+    pub institution: String,
+    /// The service for the header; the episode's service when empty.
+    pub service: String,
+    /// PNG, JPEG, GIF, SVG or WebP.
+    pub logo: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub paper: Paper,
+    pub letterhead: Letterhead,
+    /// A final draft: no BORRADOR watermark.
+    pub is_final: bool,
+    /// The date printed in the footer and the signature block.
+    pub generated_on: Date,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            paper: Paper::A4,
+            letterhead: Letterhead::default(),
+            is_final: false,
+            generated_on: Date::today_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub label: &'static str,
+    pub value: String,
+}
+
+/// A paragraph of the narrative. A short first line without final
+/// punctuation, followed by more lines, is the paragraph's heading (the
+/// deterministic draft and the fine-tuned models write them so).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paragraph {
+    pub heading: Option<String>,
+    pub lines: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coded {
+    pub code: String,
+    pub name: String,
+    pub date: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Drug {
+    pub name: String,
+    pub code: String,
+    pub dose: String,
+    pub route: String,
+    pub frequency: String,
+    pub duration: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metadata {
+    pub title: String,
+    pub author: String,
+    pub subject: String,
+    pub keywords: Vec<String>,
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Document {
+    pub institution: String,
+    pub service: String,
+    pub logo: Option<PathBuf>,
+    pub is_final: bool,
+    pub paper: &'static str,
+    /// Name and RUT, repeated in every page's header so that a loose page
+    /// can be put back in its record.
+    pub running_head: String,
+    pub identification: Vec<Field>,
+    pub narrative: Vec<Paragraph>,
+    pub diagnoses: Vec<Coded>,
+    pub procedures: Vec<Coded>,
+    pub drugs: Vec<Drug>,
+    pub controls: Vec<String>,
+    pub care: Vec<String>,
+    pub warning_signs: Vec<String>,
+    pub physician: String,
+    pub generated_on: String,
+    pub footer: String,
+    pub metadata: Metadata,
+}
+
+impl Document {
+    pub fn new(episode: &Episode, text: &str, options: &Options) -> Document {
+        let patient = &episode.paciente;
+        let stay = &episode.atencion;
+        let value = |v: Option<&String>| {
+            v.map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .map_or_else(|| MISSING.to_string(), str::to_string)
+        };
+        let date = |v: Option<&String>| match v.and_then(|s| Date::parse(s)) {
+            Some(d) => d.spanish(),
+            None => value(v),
+        };
+        let name = value(patient.nombre.as_ref());
+        let rut = value(patient.rut.as_ref());
+        let physician = value(stay.medico_tratante.as_ref());
+        let id = value(episode.id_atencion.as_ref());
+        let sex = match patient.sexo() {
+            Some(Sexo::Femenino) => "Femenino".to_string(),
+            Some(Sexo::Masculino) => "Masculino".to_string(),
+            Some(Sexo::Otro) => "Otro".to_string(),
+            None => value(patient.sexo.as_ref()),
+        };
+        let age = clinical::items::episode_age(episode)
+            .map_or_else(|| MISSING.to_string(), |e| clinical::items::age(&e));
+        let days = stay.dias_estadia().map_or_else(
+            || MISSING.to_string(),
+            |d| format!("{d} día{}", if d == 1 { "" } else { "s" }),
+        );
+        let identification = vec![
+            Field {
+                label: "Paciente",
+                value: name.clone(),
+            },
+            Field {
+                label: "RUT",
+                value: rut.clone(),
+            },
+            Field {
+                label: "Edad",
+                value: age,
+            },
+            Field {
+                label: "Sexo",
+                value: sex,
+            },
+            Field {
+                label: "Previsión",
+                value: value(patient.prevision.as_ref()),
+            },
+            Field {
+                label: "N.º de atención",
+                value: id.clone(),
+            },
+            Field {
+                label: "Servicio",
+                value: value(stay.servicio.as_ref()),
+            },
+            Field {
+                label: "Médico tratante",
+                value: physician.clone(),
+            },
+            Field {
+                label: "Fecha de ingreso",
+                value: date(stay.fecha_ingreso.as_ref()),
+            },
+            Field {
+                label: "Fecha de alta",
+                value: date(stay.fecha_alta.as_ref()),
+            },
+            Field {
+                label: "Días de estadía",
+                value: days,
+            },
+        ];
+        let service = if options.letterhead.service.trim().is_empty() {
+            stay.servicio.clone().unwrap_or_default()
+        } else {
+            options.letterhead.service.clone()
+        };
+        let discharge = &episode.indicaciones_alta;
+        let generated_on = options.generated_on.spanish();
+        Document {
+            institution: options.letterhead.institution.trim().to_string(),
+            service: service.trim().to_string(),
+            logo: options.letterhead.logo.clone(),
+            is_final: options.is_final,
+            paper: match options.paper {
+                Paper::A4 => "a4",
+                Paper::Carta => "us-letter",
+            },
+            running_head: format!("{name} · RUT {rut}"),
+            identification,
+            narrative: paragraphs(text),
+            diagnoses: episode
+                .diagnostico_egreso
+                .iter()
+                .map(|d| Coded {
+                    code: d.codigo.clone().unwrap_or_default(),
+                    name: d.nombre.trim().to_string(),
+                    date: String::new(),
+                })
+                .collect(),
+            procedures: episode
+                .procedimientos
+                .iter()
+                .map(|p| Coded {
+                    code: p.codigo.clone().unwrap_or_default(),
+                    name: p.nombre.trim().to_string(),
+                    date: date(p.fecha.as_ref()).replace(MISSING, ""),
+                })
+                .collect(),
+            drugs: discharge
+                .medicamentos
+                .iter()
+                .map(|m| Drug {
+                    name: m.nombre.trim().to_string(),
+                    code: m.codigo.clone().unwrap_or_default(),
+                    dose: m.dosis.clone().unwrap_or_default(),
+                    route: m.via.clone().unwrap_or_default(),
+                    frequency: m.frecuencia.clone().unwrap_or_default(),
+                    duration: m.duracion.clone().unwrap_or_default(),
+                })
+                .collect(),
+            controls: trimmed(&discharge.controles),
+            care: trimmed(&discharge.cuidados),
+            warning_signs: trimmed(&discharge.signos_alarma),
+            physician: physician.clone(),
+            // Said in words too: a faint watermark can vanish on a copier.
+            footer: format!(
+                "{}Generado el {generated_on} con Epicrisis",
+                if options.is_final { "" } else { "BORRADOR · " }
+            ),
+            generated_on,
+            metadata: Metadata {
+                title: format!("Epicrisis de {name}"),
+                author: physician,
+                subject: format!("Epicrisis de la atención {id}, {rut}"),
+                keywords: vec!["epicrisis".into(), id],
+                year: options.generated_on.year,
+                month: options.generated_on.month,
+                day: options.generated_on.day,
+            },
+        }
+    }
+}
+
+fn trimmed(items: &[String]) -> Vec<String> {
+    items
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Splits the epicrisis text into paragraphs at blank lines.
+pub fn paragraphs(text: &str) -> Vec<Paragraph> {
+    let mut out = Vec::new();
+    for block in text.replace("\r\n", "\n").split("\n\n") {
+        let mut lines: Vec<String> = block
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let first = &lines[0];
+        let heading = lines.len() > 1
+            && first.chars().count() <= 60
+            && !first.ends_with(['.', ':', ';', ','])
+            && first.split_whitespace().count() <= 8;
+        let heading = heading.then(|| lines.remove(0));
+        out.push(Paragraph { heading, lines });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_are_short_unpunctuated_first_lines() {
+        let text = "Identificación\nPaciente femenina de 75 años.\n\nEvolución favorable, sin incidentes.\n\n\nControles\nPoliclínico en 7 días.\nKinesiología.";
+        let p = paragraphs(text);
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[0].heading.as_deref(), Some("Identificación"));
+        assert_eq!(p[1].heading, None);
+        assert_eq!(p[1].lines, ["Evolución favorable, sin incidentes."]);
+        assert_eq!(p[2].lines.len(), 2);
+    }
+}

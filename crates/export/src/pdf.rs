@@ -1,0 +1,159 @@
+//! The PDF renderer: typst as a library, with the fonts compiled into the
+//! binary (typst-assets), so the output is the same on a machine with no
+//! fonts installed. The template reads its data from a virtual JSON file;
+//! nothing from the episode is ever typst source.
+
+use std::sync::OnceLock;
+
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime};
+use typst::syntax::{FileId, Source, VirtualPath};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+
+use crate::document::Document;
+use crate::error::{Error, Result};
+
+const TEMPLATE: &str = include_str!("epicrisis.typ");
+const DATA_PATH: &str = "/datos.json";
+const LOGO_PATH: &str = "/logo";
+
+/// Fonts and the standard library, loaded once per process: this is what
+/// makes every PDF after the first fast.
+struct Shared {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let fonts: Vec<Font> = typst_assets::fonts()
+            .flat_map(|data| Font::iter(Bytes::new(data)))
+            .collect();
+        Shared {
+            library: LazyHash::new(Library::default()),
+            book: LazyHash::new(FontBook::from_fonts(&fonts)),
+            fonts,
+        }
+    })
+}
+
+struct ExportWorld {
+    main: Source,
+    data: Bytes,
+    logo: Option<Bytes>,
+    today: Datetime,
+    shared: &'static Shared,
+}
+
+impl World for ExportWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.shared.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.shared.book
+    }
+
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            Ok(self.main.clone())
+        } else {
+            Err(FileError::NotFound(id.vpath().as_rootless_path().into()))
+        }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        let path = id.vpath().as_rooted_path();
+        if path == std::path::Path::new(DATA_PATH) {
+            return Ok(self.data.clone());
+        }
+        match &self.logo {
+            Some(logo) if path == std::path::Path::new(LOGO_PATH) => Ok(logo.clone()),
+            _ => Err(FileError::NotFound(path.into())),
+        }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.shared.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<i64>) -> Option<Datetime> {
+        Some(self.today)
+    }
+}
+
+/// Typesets the document as PDF/A-2b.
+pub fn render(document: &Document) -> Result<Vec<u8>> {
+    let logo = match &document.logo {
+        None => None,
+        Some(path) => Some(Bytes::new(read_logo(path)?)),
+    };
+    let data = serde_json::to_vec(document).map_err(|e| Error::Typeset(e.to_string()))?;
+    let meta = &document.metadata;
+    let today = Datetime::from_ymd(meta.year, meta.month as u8, meta.day as u8)
+        .ok_or_else(|| Error::Typeset(format!("fecha inválida {}", document.generated_on)))?;
+    let world = ExportWorld {
+        main: Source::new(
+            FileId::new(None, VirtualPath::new("/epicrisis.typ")),
+            TEMPLATE.to_string(),
+        ),
+        data: Bytes::new(data),
+        logo,
+        today,
+        shared: shared(),
+    };
+    let compiled = typst::compile::<typst::layout::PagedDocument>(&world).output;
+    // Keep typst's memoisation bounded in a long-running app.
+    typst::comemo::evict(10);
+    let paged = compiled.map_err(|errors| Error::Typeset(messages(&errors)))?;
+    let standards = typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::A_2b])
+        .map_err(|e| Error::Typeset(e.to_string()))?;
+    let options = typst_pdf::PdfOptions {
+        ident: typst::foundations::Smart::Custom(&meta.subject),
+        timestamp: Some(typst_pdf::Timestamp::new_utc(today)),
+        standards,
+        ..typst_pdf::PdfOptions::default()
+    };
+    typst_pdf::pdf(&paged, &options).map_err(|errors| Error::Typeset(messages(&errors)))
+}
+
+fn messages(errors: &[typst::diag::SourceDiagnostic]) -> String {
+    errors
+        .iter()
+        .map(|e| e.message.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Reads the logo and checks it is an image typst can place, so that a
+/// wrong file gets a message naming it rather than a typesetting error.
+fn read_logo(path: &std::path::Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Logo {
+        path: path.to_path_buf(),
+        reason: match e.kind() {
+            std::io::ErrorKind::NotFound => "el archivo no existe; elija otro en Ajustes".into(),
+            std::io::ErrorKind::IsADirectory => "es una carpeta; elija una imagen".into(),
+            _ => e.to_string(),
+        },
+    })?;
+    let known = bytes.starts_with(b"\x89PNG")
+        || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+        || bytes.starts_with(b"GIF8")
+        || (bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP"))
+        || String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).contains("<svg");
+    if !known {
+        return Err(Error::Logo {
+            path: path.to_path_buf(),
+            reason: "no es una imagen PNG, JPEG, GIF, SVG ni WebP".into(),
+        });
+    }
+    Ok(bytes)
+}
