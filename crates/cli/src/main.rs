@@ -62,21 +62,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Exporta la epicrisis como PDF o texto (sin --text, la determinista).
+    /// Exporta la epicrisis como PDF, texto o Markdown (sin --text, la determinista).
+    #[command(group(clap::ArgGroup::new("salida").required(true).args(["pdf", "txt", "md"])))]
     Export {
         episode: PathBuf,
         /// Texto final de la epicrisis (UTF-8).
         #[arg(long, value_name = "TEXTO")]
         text: Option<PathBuf>,
-        #[arg(
-            long,
-            value_name = "SALIDA.pdf",
-            conflicts_with = "txt",
-            required_unless_present = "txt"
-        )]
+        #[arg(long, value_name = "SALIDA.pdf")]
         pdf: Option<PathBuf>,
         #[arg(long, value_name = "SALIDA.txt")]
         txt: Option<PathBuf>,
+        #[arg(long, value_name = "SALIDA.md")]
+        md: Option<PathBuf>,
         /// Documento final: sin la marca BORRADOR.
         #[arg(long = "final")]
         is_final: bool,
@@ -193,6 +191,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             text,
             pdf,
             txt,
+            md,
             is_final,
             institution,
             service,
@@ -212,10 +211,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 is_final,
                 ..export::Options::default()
             };
-            let target = match (pdf, txt) {
-                (Some(path), _) => Target::Pdf(path),
-                (None, Some(path)) => Target::Text(path),
-                (None, None) => unreachable!("clap requires --pdf or --txt"),
+            // clap's group makes exactly one of the three present.
+            let target = match (pdf, txt, md) {
+                (Some(path), _, _) => Target::Pdf(path),
+                (_, Some(path), _) => Target::Text(path),
+                (_, _, Some(path)) => Target::Markdown(path),
+                (None, None, None) => return Ok(EXIT_INVALID),
             };
             export_document(&episode, text.as_deref(), &target, &options)
         }
@@ -592,6 +593,7 @@ fn read_text(path: &Path) -> Result<String, u8> {
 enum Target {
     Pdf(PathBuf),
     Text(PathBuf),
+    Markdown(PathBuf),
 }
 
 fn export_document(
@@ -622,6 +624,13 @@ fn export_document(
             export::write(
                 out,
                 export::text(&loaded.episode, &text, options).as_bytes(),
+            ),
+        ),
+        Target::Markdown(out) => (
+            out,
+            export::write(
+                out,
+                export::markdown(&loaded.episode, &text, options).as_bytes(),
             ),
         ),
     };

@@ -277,9 +277,18 @@ fn export_writes_pdf_and_text_and_names_what_is_wrong() {
         "the given text is the narrative"
     );
 
-    // Usage: one of --pdf / --txt is required.
+    let md = dir.path().join("epicrisis.md");
+    let out = epicrisis(&["export", episode, "--md", md.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(std::fs::read_to_string(&md)
+        .unwrap()
+        .contains("# EPICRISIS"));
+
+    // Usage: exactly one of --pdf / --txt / --md.
     let out = epicrisis(&["export", episode]);
     assert_eq!(out.status.code(), Some(2));
+    let both = epicrisis(&["export", episode, "--md", "a.md", "--txt", "a.txt"]);
+    assert_eq!(both.status.code(), Some(2));
     // A missing text file, and a folder that does not exist.
     let out = epicrisis(&[
         "export",

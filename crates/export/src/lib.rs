@@ -1,10 +1,10 @@
 //! Documents a hospital can file: the finished epicrisis and its episode
 //! typeset as PDF (typst with embedded fonts, Spanish hyphenation, page
-//! numbers, PDF/A-2b) or written as wrapped UTF-8 text.
+//! numbers, PDF/A-2b), written as wrapped UTF-8 text, or as Markdown.
 //!
 //! The facts on paper (identification, diagnoses, procedures, drugs,
 //! controls) are taken from the episode, never from the model's text; the
-//! text supplies only the narrative. Both renderers take one `Document`, so
+//! text supplies only the narrative. Every renderer takes one `Document`, so
 //! they show the same content in the same order.
 //!
 //! ```no_run
@@ -20,6 +20,7 @@
 
 mod document;
 mod error;
+mod markdown;
 mod pdf;
 mod text;
 
@@ -39,6 +40,11 @@ pub fn pdf(episode: &Episode, text: &str, options: &Options) -> Result<Vec<u8>> 
 /// The epicrisis as wrapped UTF-8 text.
 pub fn text(episode: &Episode, text: &str, options: &Options) -> String {
     text::render(&Document::new(episode, text, options))
+}
+
+/// The epicrisis as Markdown, every value from the record escaped.
+pub fn markdown(episode: &Episode, text: &str, options: &Options) -> String {
+    markdown::render(&Document::new(episode, text, options))
 }
 
 /// Writes a document next to its destination and renames it into place,

@@ -228,19 +228,22 @@ fn text_exports_match_their_goldens() {
                 "{name}: «{line}»"
             );
         }
-        let golden = data(&format!("golden/export/{name}.txt"));
-        if updating() {
-            std::fs::write(&golden, &text).unwrap();
-            continue;
+        let markdown = export::markdown(&ep, &clinical::draft(&ep), &options());
+        for (rendered, extension) in [(text, "txt"), (markdown, "md")] {
+            let golden = data(&format!("golden/export/{name}.{extension}"));
+            if updating() {
+                std::fs::write(&golden, &rendered).unwrap();
+                continue;
+            }
+            let expected = std::fs::read_to_string(&golden)
+                .unwrap_or_else(|e| panic!("{}: {e}; run with UPDATE_GOLDEN=1", golden.display()));
+            assert_eq!(
+                rendered,
+                expected,
+                "{name}: export differs from {}",
+                golden.display()
+            );
         }
-        let expected = std::fs::read_to_string(&golden)
-            .unwrap_or_else(|e| panic!("{}: {e}; run with UPDATE_GOLDEN=1", golden.display()));
-        assert_eq!(
-            text,
-            expected,
-            "{name}: text export differs from {}",
-            golden.display()
-        );
     }
 }
 
@@ -269,6 +272,12 @@ fn markup_in_the_record_is_typeset_literally() {
     }
     let txt = export::text(&ep, &text, &options());
     assert!(txt.contains(nasty[0]) && txt.contains(nasty[2]));
+    let md = export::markdown(&ep, &text, &options());
+    assert!(
+        md.contains(r"\*Pérez\* \_Soto\_ \#set page(width: 1cm) \$x^2\$"),
+        "{md}"
+    );
+    assert!(md.contains(r"\<b\>Ñuñoa\</b\>"), "{md}");
 }
 
 /// A long stay flows over pages: headers repeat, nothing is cut.
