@@ -134,8 +134,11 @@ impl Store {
     /// that points back to it, since a final draft is never changed.
     /// Returns the draft that holds the edit.
     pub fn save_edit(&mut self, draft: DraftId, text: &str, findings: Value) -> Result<Version> {
-        let status = self.draft(draft)?.summary.status;
-        if status != Status::Final {
+        let summary = self.draft(draft)?.summary;
+        if summary.deleted {
+            return Err(Error::Deleted(draft));
+        }
+        if summary.status != Status::Final {
             return self.add_version(
                 draft,
                 Origin::Edicion,
@@ -148,11 +151,11 @@ impl Store {
         }
         let actor = self.actor.clone();
         let tx = self.begin()?;
-        let (episode_id,): (i64,) = tx
+        let episode_id: i64 = tx
             .query_row(
                 "SELECT episode_id FROM drafts WHERE id = ?1",
                 [draft],
-                |row| Ok((row.get(0)?,)),
+                |row| row.get(0),
             )
             .map_err(|e| sql(&tx, e))?;
         let child = insert_draft(&tx, episode_id, Some(draft)).map_err(|e| sql(&tx, e))?;

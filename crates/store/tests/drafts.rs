@@ -183,6 +183,10 @@ fn deletion_is_soft_until_the_purge_which_is_audited() {
         store.add_version(gone, Origin::Edicion, text("x")),
         Err(Error::Deleted(_))
     ));
+    assert!(matches!(
+        store.save_edit(gone, "x", json!([])),
+        Err(Error::Deleted(_))
+    ));
 
     // Purging is off by default.
     assert_eq!(store.purge_expired().unwrap(), 0);
