@@ -125,15 +125,13 @@ impl Document {
     pub fn new(episode: &Episode, text: &str, options: &Options) -> Document {
         let patient = &episode.paciente;
         let stay = &episode.atencion;
-        let value = |v: Option<&String>| {
-            v.map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-                .map_or_else(|| MISSING.to_string(), str::to_string)
+        // A date as a clinician writes it; unparseable text kept as given.
+        let recorded_date = |v: Option<&String>| match v.and_then(|s| Date::parse(s)) {
+            Some(d) => Some(d.spanish()),
+            None => recorded(v),
         };
-        let date = |v: Option<&String>| match v.and_then(|s| Date::parse(s)) {
-            Some(d) => d.spanish(),
-            None => value(v),
-        };
+        let value = |v: Option<&String>| recorded(v).unwrap_or_else(|| MISSING.to_string());
+        let date = |v: Option<&String>| recorded_date(v).unwrap_or_else(|| MISSING.to_string());
         let name = value(patient.nombre.as_ref());
         let rut = value(patient.rut.as_ref());
         let physician = value(stay.medico_tratante.as_ref());
@@ -230,7 +228,7 @@ impl Document {
                 .map(|p| Coded {
                     code: p.codigo.clone().unwrap_or_default(),
                     name: p.nombre.trim().to_string(),
-                    date: date(p.fecha.as_ref()).replace(MISSING, ""),
+                    date: recorded_date(p.fecha.as_ref()).unwrap_or_default(),
                 })
                 .collect(),
             drugs: discharge
@@ -268,12 +266,15 @@ impl Document {
     }
 }
 
-fn trimmed(items: &[String]) -> Vec<String> {
-    items
-        .iter()
-        .map(|s| s.trim().to_string())
+/// The value as recorded, trimmed; `None` when absent or blank.
+fn recorded(v: Option<&String>) -> Option<String> {
+    v.map(|s| s.trim())
         .filter(|s| !s.is_empty())
-        .collect()
+        .map(str::to_string)
+}
+
+fn trimmed(items: &[String]) -> Vec<String> {
+    items.iter().filter_map(|s| recorded(Some(s))).collect()
 }
 
 /// Splits the epicrisis text into paragraphs at blank lines.
