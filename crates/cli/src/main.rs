@@ -12,6 +12,10 @@
 //! epicrisis drafts list --search munoz
 //! epicrisis drafts show 12 --version 2
 //! epicrisis export episodio.json --text epicrisis.txt --pdf epicrisis.pdf --final
+//! epicrisis generate episodio.json --model qwen2.5-1.5b-instruct-q4_k_m.gguf
+//! epicrisis model-info modelo.gguf
+//! epicrisis perplexity --model modelo.gguf --text corpus.txt --context 512
+//! epicrisis bench --model modelo.gguf --prompt-tokens 512 --gen-tokens 128
 //! ```
 //!
 //! The database is `--db`, else `EPICRISIS_DB`, else the app's.
@@ -21,7 +25,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod models;
+
 use clinical::{Finding, Gravedad, Severity};
+pub(crate) use models::{ModelArgs, ProfileArg};
 
 #[derive(Parser)]
 #[command(
@@ -40,6 +48,62 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Redacta la epicrisis con un modelo local; el texto aparece a medida que se genera.
+    Generate {
+        episode: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long, value_enum, default_value_t = ProfileArg::Auto)]
+        profile: ProfileArg,
+        #[arg(long, default_value_t = 768)]
+        max_tokens: usize,
+        #[arg(long, default_value_t = 0.3)]
+        temperature: f32,
+        #[arg(long, default_value_t = 0.9)]
+        top_p: f32,
+        #[arg(long, default_value_t = 40)]
+        top_k: usize,
+        #[arg(long, default_value_t = 1.1)]
+        repeat_penalty: f32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Describe un archivo de modelo GGUF y comprueba que esté completo y sea utilizable.
+    ModelInfo {
+        model: PathBuf,
+        #[arg(long, value_name = "ARCHIVO")]
+        tokenizer: Option<PathBuf>,
+        /// Contexto para estimar la memoria.
+        #[arg(long, default_value_t = engine::DEFAULT_CONTEXT)]
+        context: usize,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Perplejidad del modelo sobre un texto (convención de llama-perplexity).
+    Perplexity {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long, value_name = "ARCHIVO")]
+        text: PathBuf,
+        /// Tokens por ventana; se evalúa la segunda mitad de cada una.
+        #[arg(long, default_value_t = 512)]
+        context: usize,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Mide carga, prefill, decodificación, TTFT y memoria de un modelo.
+    Bench {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long, default_value_t = 512)]
+        prompt_tokens: usize,
+        #[arg(long, default_value_t = 128)]
+        gen_tokens: usize,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Valida un episodio (JSON v1): todos los errores y advertencias.
     Check {
         episode: PathBuf,
@@ -151,13 +215,13 @@ impl From<StatusArg> for store::Status {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
 
-const EXIT_PROBLEMS: u8 = 1;
-const EXIT_INVALID: u8 = 2;
+pub(crate) const EXIT_PROBLEMS: u8 = 1;
+pub(crate) const EXIT_INVALID: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -180,6 +244,47 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     let db = cli.db.as_deref();
     match cli.command {
+        Command::Generate {
+            episode,
+            model,
+            profile,
+            max_tokens,
+            temperature,
+            top_p,
+            top_k,
+            repeat_penalty,
+            seed,
+            format,
+        } => {
+            let sampling = engine::Sampling {
+                temperature,
+                top_p,
+                top_k,
+                repeat_penalty,
+                seed,
+                max_new_tokens: max_tokens,
+                ..engine::Sampling::default()
+            };
+            models::generate(&episode, &model, profile.into(), &sampling, format)
+        }
+        Command::ModelInfo {
+            model,
+            tokenizer,
+            context,
+            format,
+        } => models::info(&model, tokenizer.as_deref(), context, format),
+        Command::Perplexity {
+            model,
+            text,
+            context,
+            format,
+        } => models::perplexity(&model, &text, context, format),
+        Command::Bench {
+            model,
+            prompt_tokens,
+            gen_tokens,
+            format,
+        } => models::bench(&model, prompt_tokens, gen_tokens, format),
         Command::Check { episode, format } => check(&episode, format),
         Command::Draft {
             episode,
@@ -273,7 +378,11 @@ fn load(path: &Path, format: Format) -> Result<pipeline::LoadedEpisode, u8> {
 
 /// Loads an episode that must be valid to `doing` (redactar, exportar),
 /// listing its errors otherwise (exit 2).
-fn load_valid(path: &Path, format: Format, doing: &str) -> Result<pipeline::LoadedEpisode, u8> {
+pub(crate) fn load_valid(
+    path: &Path,
+    format: Format,
+    doing: &str,
+) -> Result<pipeline::LoadedEpisode, u8> {
     let loaded = load(path, format)?;
     if loaded.report.has_errors() {
         for p in loaded.report.errors() {
@@ -677,7 +786,7 @@ fn print_findings(text: &str, findings: &[Finding]) -> std::io::Result<()> {
     )
 }
 
-fn print_json(value: &serde_json::Value) {
+pub(crate) fn print_json(value: &serde_json::Value) {
     match serde_json::to_string_pretty(value) {
         Ok(text) => println!("{text}"),
         Err(error) => eprintln!("epicrisis: no se pudo escribir JSON: {error}"),

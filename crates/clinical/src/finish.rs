@@ -40,7 +40,8 @@ pub fn patient_line(episode: &Episode) -> String {
     }
 }
 
-fn controls_block(episode: &Episode) -> String {
+/// The follow-up controls as [`finish`] appends them.
+pub fn controls_block(episode: &Episode) -> String {
     let controls = &episode.indicaciones_alta.controles;
     if controls.is_empty() {
         return format!("{CONTROLS_HEADING} no consignados.");

@@ -3,9 +3,10 @@
 //! findings (→ store). The desktop shell and the `epicrisis` command line
 //! both call this crate, so that a step cannot differ between them.
 //!
-//! Today the pipeline reads and checks episodes, writes the deterministic
-//! draft and keeps results in the store; the engine step joins with the
-//! engine crate.
+//! The model step ([`generate`]) builds the prompt within the model's
+//! context, streams the model's text, finishes it (patient line, controls)
+//! and checks it; when there is no model or it fails, [`deterministic`]
+//! writes the draft instead.
 //!
 //! ```no_run
 //! let loaded = pipeline::load_episode(std::path::Path::new("neumonia.json"))?;
@@ -33,6 +34,10 @@ pub enum Error {
     },
     #[error(transparent)]
     Store(#[from] store::Error),
+    #[error(transparent)]
+    Engine(#[from] engine::Error),
+    #[error(transparent)]
+    Prompt(#[from] clinical::PromptError),
 }
 
 impl Error {
@@ -42,6 +47,8 @@ impl Error {
             Error::Read { .. } => "lectura",
             Error::Import { source, .. } => source.kind(),
             Error::Store(source) => source.kind(),
+            Error::Engine(source) => source.kind(),
+            Error::Prompt(_) => "episodio_no_cabe",
         }
     }
 }
@@ -220,4 +227,104 @@ mod tests {
         let dir = load_episode(&data("episodes")).unwrap_err();
         assert!(dir.to_string().contains("es una carpeta"), "{dir}");
     }
+}
+
+/// Which prompt profile to use with a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProfileChoice {
+    /// `finetuned` for models whose name says they were tuned on epicrisis
+    /// ("epicrisis" in `general.name` or the file name), else `instruct`.
+    #[default]
+    Auto,
+    Fixed(clinical::Profile),
+}
+
+/// A model's epicrisis, finished and checked, with how it was made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Generated {
+    pub checked: Checked,
+    /// The model's text as streamed, before the patient line and controls.
+    pub raw: String,
+    pub profile: clinical::Profile,
+    pub reason: engine::FinishReason,
+    pub stats: engine::Stats,
+    pub neutralised: Vec<clinical::Neutralised>,
+    pub shortening: Option<clinical::Shortening>,
+}
+
+/// Picks the profile for the loaded model.
+pub fn profile_for(info: &engine::LoadedInfo, choice: ProfileChoice) -> clinical::Profile {
+    match choice {
+        ProfileChoice::Fixed(p) => p,
+        ProfileChoice::Auto => {
+            let name = info.facts.name.clone().unwrap_or_default() + &info.facts.file_name;
+            if name.to_lowercase().contains("epicrisis") {
+                clinical::Profile::Finetuned
+            } else {
+                clinical::Profile::Instruct
+            }
+        }
+    }
+}
+
+/// Episode → prompt → engine → finish → verify. `on_delta` receives the
+/// model's text as it is generated; setting `cancel` stops the generation
+/// at the next token (the text so far is returned, reason `Cancelled`).
+pub fn generate(
+    engine: &engine::Engine,
+    episode: &Episode,
+    profile: ProfileChoice,
+    sampling: &engine::Sampling,
+    cancel: &engine::CancelToken,
+    on_delta: &mut dyn FnMut(&str),
+) -> Result<Generated, Error> {
+    let profile = profile_for(engine.info(), profile);
+    let budget = clinical::Budget {
+        context_tokens: engine.info().context,
+        reserve_tokens: sampling.max_new_tokens,
+    };
+    let prompt = clinical::build_prompt(episode, profile, budget, &|t| engine.count_tokens(t))?;
+    let messages = prompt
+        .messages
+        .iter()
+        .map(|m| {
+            let role = match m.role {
+                clinical::Role::System => "system",
+                clinical::Role::User => "user",
+                clinical::Role::Assistant => "assistant",
+            };
+            engine::ChatMessage::new(role, &m.content)
+        })
+        .collect();
+    let generation = engine.generate(engine::Request {
+        prompt: engine::Prompt::Chat(messages),
+        sampling: sampling.clone(),
+    })?;
+    let mut raw = String::new();
+    for event in generation.events.iter() {
+        if cancel.is_cancelled() {
+            generation.cancel.cancel();
+        }
+        match event {
+            engine::Event::Started { .. } => {}
+            engine::Event::Token { text_delta, .. } => {
+                on_delta(&text_delta);
+                raw.push_str(&text_delta);
+            }
+            engine::Event::Finished { reason, stats } => {
+                let text = clinical::finish(episode, &raw);
+                return Ok(Generated {
+                    checked: check_text(episode, &text),
+                    raw,
+                    profile,
+                    reason,
+                    stats,
+                    neutralised: prompt.neutralised,
+                    shortening: prompt.shortening,
+                });
+            }
+            engine::Event::Failed { error } => return Err(Error::Engine(error)),
+        }
+    }
+    Err(Error::Engine(engine::Error::WorkerGone))
 }

@@ -1,0 +1,145 @@
+//! Where the model runs. CPU always works; CUDA and Metal only when compiled
+//! in (cargo features `cuda`, `metal`) and present. Any other request falls
+//! back to the CPU and says why, so the UI can tell the clinician.
+
+use candle_core::Device;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChoice {
+    #[default]
+    Cpu,
+    Cuda,
+    Metal,
+}
+
+impl std::str::FromStr for DeviceChoice {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<DeviceChoice> {
+        match s {
+            "cpu" => Ok(DeviceChoice::Cpu),
+            "cuda" => Ok(DeviceChoice::Cuda),
+            "metal" => Ok(DeviceChoice::Metal),
+            other => Err(Error::Sampling(format!(
+                "dispositivo «{other}» desconocido; use cpu, cuda o metal"
+            ))),
+        }
+    }
+}
+
+/// The device obtained, and why it is not the one asked for, if it is not.
+#[derive(Debug, Clone)]
+pub struct Selected {
+    pub device: Device,
+    pub name: &'static str,
+    pub fallback: Option<String>,
+}
+
+pub fn select(choice: DeviceChoice) -> Selected {
+    let cpu = |reason: String| Selected {
+        device: Device::Cpu,
+        name: "cpu",
+        fallback: Some(reason),
+    };
+    match choice {
+        DeviceChoice::Cpu => Selected {
+            device: Device::Cpu,
+            name: "cpu",
+            fallback: None,
+        },
+        DeviceChoice::Cuda if cfg!(feature = "cuda") => match Device::new_cuda(0) {
+            Ok(device) => Selected {
+                device,
+                name: "cuda",
+                fallback: None,
+            },
+            Err(e) => cpu(format!(
+                "no se encontró una GPU CUDA utilizable ({e}); se usa la CPU"
+            )),
+        },
+        DeviceChoice::Cuda => {
+            cpu("esta versión de Epicrisis no incluye CUDA; se usa la CPU".into())
+        }
+        DeviceChoice::Metal if cfg!(feature = "metal") => match Device::new_metal(0) {
+            Ok(device) => Selected {
+                device,
+                name: "metal",
+                fallback: None,
+            },
+            Err(e) => cpu(format!(
+                "no se encontró una GPU Metal utilizable ({e}); se usa la CPU"
+            )),
+        },
+        DeviceChoice::Metal => {
+            cpu("esta versión de Epicrisis no incluye Metal; se usa la CPU".into())
+        }
+    }
+}
+
+/// CPU features the build was compiled for (x86-64-v3) that this CPU lacks.
+/// Running without them would die on an illegal instruction, so the app and
+/// the command line check first and explain.
+pub fn missing_cpu_features() -> Vec<&'static str> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut missing = Vec::new();
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            missing.push("AVX2");
+        }
+        if !std::arch::is_x86_feature_detected!("fma") {
+            missing.push("FMA");
+        }
+        if !std::arch::is_x86_feature_detected!("f16c") {
+            missing.push("F16C");
+        }
+        missing
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        Vec::new()
+    }
+}
+
+/// The Spanish explanation for a CPU that lacks the baseline, if it does.
+pub fn cpu_problem() -> Option<String> {
+    let missing = missing_cpu_features();
+    if missing.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "este computador no tiene las instrucciones {} que Epicrisis necesita para ejecutar el modelo (procesadores de 2015 en adelante las tienen); la redacción sin modelo sigue disponible",
+        missing.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_is_always_available() {
+        let s = select(DeviceChoice::Cpu);
+        assert!(s.device.is_cpu());
+        assert!(s.fallback.is_none());
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    #[test]
+    fn cuda_without_the_feature_falls_back_and_says_why() {
+        let s = select(DeviceChoice::Cuda);
+        assert!(s.device.is_cpu());
+        assert!(s.fallback.unwrap().contains("no incluye CUDA"));
+    }
+
+    #[test]
+    fn unknown_device_names_are_refused() {
+        assert!("tpu".parse::<DeviceChoice>().is_err());
+        assert_eq!(
+            "metal".parse::<DeviceChoice>().unwrap(),
+            DeviceChoice::Metal
+        );
+    }
+}

@@ -1,0 +1,126 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading or running a model. Messages
+/// are Spanish because they reach the clinician; each names the file and
+/// says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: el archivo del modelo no existe; elija un archivo .gguf existente")]
+    NotFound { path: PathBuf },
+    #[error(
+        "{path}: es una carpeta, no un archivo de modelo; elija el archivo .gguf dentro de ella"
+    )]
+    IsDirectory { path: PathBuf },
+    #[error("{path}: el archivo está vacío (0 bytes); vuelva a copiarlo o descargarlo")]
+    Empty { path: PathBuf },
+    #[error("{path}: no es un modelo GGUF (los primeros bytes son {found:?}, se esperaba «GGUF»); elija un archivo .gguf")]
+    NotGguf { path: PathBuf, found: String },
+    #[error("{path}: el archivo GGUF está dañado: {reason}; vuelva a copiarlo o descargarlo")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("{path}: el archivo está incompleto: el tensor «{tensor}» termina en el byte {needed} y el archivo mide {size} bytes; la copia o descarga se interrumpió, vuelva a hacerla")]
+    Truncated {
+        path: PathBuf,
+        tensor: String,
+        needed: u64,
+        size: u64,
+    },
+    #[error("{path}: la arquitectura «{found}» no está soportada; Epicrisis ejecuta {supported}")]
+    UnsupportedArchitecture {
+        path: PathBuf,
+        found: String,
+        supported: &'static str,
+    },
+    #[error("{path}: el tensor «{tensor}» usa el tipo {dtype}, que Epicrisis no ejecuta; use una cuantización Q4_K_M, Q5_K_M, Q8_0 o F16")]
+    UnsupportedTensorType {
+        path: PathBuf,
+        tensor: String,
+        dtype: String,
+    },
+    #[error(
+        "{path}: falta el tensor «{tensor}»; el archivo no es un modelo {architecture} completo"
+    )]
+    MissingTensor {
+        path: PathBuf,
+        tensor: String,
+        architecture: String,
+    },
+    #[error("{path}: falta el dato «{key}» en la cabecera del modelo")]
+    MissingMetadata { path: PathBuf, key: String },
+    #[error("{path}: el dato «{key}» de la cabecera es inválido: {reason}")]
+    BadMetadata {
+        path: PathBuf,
+        key: String,
+        reason: String,
+    },
+    #[error("{path}: el tokenizador no corresponde al modelo: tiene {tokenizer} tokens y el modelo {model}; use el tokenizer.json del mismo modelo o quítelo para usar el del GGUF")]
+    VocabularyMismatch {
+        path: PathBuf,
+        tokenizer: usize,
+        model: usize,
+    },
+    #[error("{path}: no se pudo leer el tokenizador: {reason}")]
+    Tokenizer { path: PathBuf, reason: String },
+    #[error("la plantilla de chat del modelo no se pudo usar: {reason}")]
+    Template { reason: String },
+    #[error("se pidió un contexto de {requested} tokens y el modelo admite hasta {max}; elija un contexto menor")]
+    ContextTooLarge { requested: usize, max: usize },
+    #[error("el texto de entrada no cabe en el contexto: tiene {prompt} tokens, se reservan {reserve} para la respuesta y el contexto es de {context}; acorte el episodio o aumente el contexto")]
+    PromptTooLong {
+        prompt: usize,
+        reserve: usize,
+        context: usize,
+    },
+    #[error("el texto de entrada está vacío; no hay nada que procesar")]
+    EmptyPrompt,
+    #[error("el modelo produjo valores numéricos inválidos (NaN o infinito) en el token {position}; el archivo del modelo está numéricamente dañado (frecuente en modelos ajustados convertidos a fp16): pruebe otra cuantización, por ejemplo Q8_0 o Q4_K_M")]
+    NonFinite { position: usize },
+    #[error("parámetro de generación inválido: {0}")]
+    Sampling(String),
+    #[error("la carga del modelo fue cancelada")]
+    LoadCancelled,
+    #[error("el motor del modelo se detuvo inesperadamente; vuelva a cargar el modelo")]
+    WorkerGone,
+    #[error("{path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+    #[error("error interno del motor de inferencia: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+impl Error {
+    /// A stable identifier of the kind of failure, for JSON output and the UI.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotFound { .. } => "modelo_inexistente",
+            Error::IsDirectory { .. } => "modelo_es_carpeta",
+            Error::Empty { .. } => "modelo_vacio",
+            Error::NotGguf { .. } => "no_es_gguf",
+            Error::Corrupt { .. } => "gguf_danado",
+            Error::Truncated { .. } => "gguf_incompleto",
+            Error::UnsupportedArchitecture { .. } => "arquitectura_no_soportada",
+            Error::UnsupportedTensorType { .. } => "tipo_tensor_no_soportado",
+            Error::MissingTensor { .. } => "tensor_faltante",
+            Error::MissingMetadata { .. } | Error::BadMetadata { .. } => "cabecera_invalida",
+            Error::VocabularyMismatch { .. } => "vocabulario_distinto",
+            Error::Tokenizer { .. } => "tokenizador",
+            Error::Template { .. } => "plantilla",
+            Error::ContextTooLarge { .. } => "contexto_excesivo",
+            Error::PromptTooLong { .. } => "entrada_no_cabe",
+            Error::EmptyPrompt => "entrada_vacia",
+            Error::NonFinite { .. } => "modelo_numericamente_danado",
+            Error::Sampling(_) => "parametro_invalido",
+            Error::LoadCancelled => "carga_cancelada",
+            Error::WorkerGone => "motor_detenido",
+            Error::Io { .. } => "archivo",
+            Error::Candle(_) => "motor",
+        }
+    }
+
+    pub(crate) fn io(path: &std::path::Path, err: &std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            reason: err.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,338 @@
+//! A loaded model with its tokenizer and template, and the synchronous
+//! generation loop: prefix reuse, chunked prefill, sampling, streaming,
+//! cancellation. The worker thread ([`crate::Engine`]) drives it; the
+//! benchmarks and perplexity drive it directly.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::device::{self, DeviceChoice};
+use crate::error::{Error, Result};
+use crate::facts::ModelFacts;
+use crate::model::Model;
+use crate::sampler::{Sampler, Sampling};
+use crate::stream::TextStream;
+use crate::template::{ChatMessage, ChatTemplate};
+use crate::tokenizer::{TextTokenizer, TokenizerSource};
+
+/// Prompt tokens per forward pass during prefill; cancellation is checked
+/// between chunks.
+pub const PREFILL_CHUNK: usize = 128;
+
+/// Context allocated when the caller does not choose one: enough for a long
+/// stay and its epicrisis, and what the memory target is stated for.
+pub const DEFAULT_CONTEXT: usize = 4096;
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub model: PathBuf,
+    /// A `tokenizer.json`; otherwise the one beside the model or the GGUF's.
+    pub tokenizer: Option<PathBuf>,
+    /// Tokens of KV cache; default [`DEFAULT_CONTEXT`] or the model's own
+    /// context if smaller.
+    pub context: Option<usize>,
+    pub device: DeviceChoice,
+    /// Compute threads; default all cores.
+    pub threads: Option<usize>,
+}
+
+/// What was loaded and how, for the UI and `--format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadedInfo {
+    pub facts: ModelFacts,
+    pub device: &'static str,
+    pub device_fallback: Option<String>,
+    pub tokenizer: TokenizerSource,
+    pub chat_template_from_model: bool,
+    pub context: usize,
+    pub load_ms: f64,
+}
+
+/// Shared between a request's owner and the worker; set it to stop.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    pub fn new() -> CancelToken {
+        CancelToken::default()
+    }
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    Eos,
+    MaxTokens,
+    StopString,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Stats {
+    pub prompt_tokens: usize,
+    /// Prompt tokens whose keys and values were reused from the previous
+    /// request instead of recomputed.
+    pub reused_tokens: usize,
+    pub generated_tokens: usize,
+    pub ttft_ms: f64,
+    pub prefill_ms: f64,
+    pub prefill_tok_s: f64,
+    pub decode_ms: f64,
+    pub decode_tok_s: f64,
+}
+
+#[derive(Debug)]
+pub enum Event {
+    Started {
+        prompt_tokens: usize,
+        reused_tokens: usize,
+    },
+    /// One generated token and the text it completes. When text was held
+    /// back at the end (an unfinished character, the start of a possible
+    /// stop string), a last `Token` flushes it with the previous id repeated.
+    Token {
+        text_delta: String,
+        token_id: u32,
+    },
+    Finished {
+        reason: FinishReason,
+        stats: Stats,
+    },
+    Failed {
+        error: Error,
+    },
+}
+
+pub struct Session {
+    model: Model,
+    tokenizer: Arc<TextTokenizer>,
+    template: Arc<ChatTemplate>,
+    info: LoadedInfo,
+}
+
+impl Session {
+    pub fn load(opts: &LoadOptions, cancelled: &dyn Fn() -> bool) -> Result<Session> {
+        let started = Instant::now();
+        let (facts, file) = ModelFacts::read(&opts.model)?;
+        let tokenizer = TextTokenizer::for_model(&file, opts.tokenizer.as_deref())?;
+        let template_source = match file.string("tokenizer.chat_template") {
+            Some(t) => Some(t.to_string()),
+            None => std::fs::read_to_string(opts.model.with_file_name("tokenizer_config.json"))
+                .ok()
+                .and_then(|j| ChatTemplate::from_tokenizer_config(&j)),
+        };
+        let special = |key: &str| {
+            file.integer(key)
+                .ok()
+                .flatten()
+                .and_then(|id| tokenizer.id_to_token(id as u32))
+                .unwrap_or_default()
+        };
+        let template = ChatTemplate::new(
+            template_source.as_deref(),
+            &special("tokenizer.ggml.bos_token_id"),
+            &special("tokenizer.ggml.eos_token_id"),
+        );
+        let context = match opts.context {
+            Some(c) if c > facts.context_length => {
+                return Err(Error::ContextTooLarge {
+                    requested: c,
+                    max: facts.context_length,
+                })
+            }
+            Some(0) => {
+                return Err(Error::Sampling(
+                    "el contexto debe ser de al menos 1 token".into(),
+                ))
+            }
+            Some(c) => c,
+            None => DEFAULT_CONTEXT.min(facts.context_length),
+        };
+        let selected = device::select(opts.device);
+        let model = Model::load(
+            &file,
+            facts.architecture,
+            &facts.hyper,
+            context,
+            &selected.device,
+            cancelled,
+        )?;
+        let info = LoadedInfo {
+            chat_template_from_model: template.from_model,
+            facts,
+            device: selected.name,
+            device_fallback: selected.fallback,
+            tokenizer: tokenizer.source().clone(),
+            context,
+            load_ms: started.elapsed().as_secs_f64() * 1000.0,
+        };
+        Ok(Session {
+            model,
+            tokenizer: Arc::new(tokenizer),
+            template: Arc::new(template),
+            info,
+        })
+    }
+
+    pub fn info(&self) -> &LoadedInfo {
+        &self.info
+    }
+
+    pub fn tokenizer(&self) -> &Arc<TextTokenizer> {
+        &self.tokenizer
+    }
+
+    pub fn template(&self) -> &Arc<ChatTemplate> {
+        &self.template
+    }
+
+    pub fn model_mut(&mut self) -> &mut Model {
+        &mut self.model
+    }
+
+    pub fn prompt_ids(&self, messages: &[ChatMessage]) -> Result<Vec<u32>> {
+        self.template.encode(&self.tokenizer, messages)
+    }
+
+    /// Brings the cache to `prompt`, reusing the prefix it shares with what
+    /// is cached. Returns the last position's logits and how many prompt
+    /// tokens were reused, or `None` when cancelled between chunks.
+    pub fn prefill(
+        &mut self,
+        prompt: &[u32],
+        cancel: &CancelToken,
+    ) -> Result<Option<(Vec<f32>, usize)>> {
+        if prompt.is_empty() {
+            return Err(Error::EmptyPrompt);
+        }
+        let shared = self
+            .model
+            .cached_tokens()
+            .iter()
+            .zip(prompt)
+            .take_while(|(a, b)| a == b)
+            .count();
+        // The last prompt token is always run: its logits start the answer.
+        let reuse = shared.min(prompt.len() - 1);
+        self.model.truncate(reuse);
+        let mut logits = None;
+        for chunk in prompt[reuse..].chunks(PREFILL_CHUNK) {
+            if cancel.is_cancelled() {
+                return Ok(None);
+            }
+            logits = Some(self.model.forward(chunk)?);
+        }
+        match logits {
+            Some(l) => Ok(Some((l.to_vec1::<f32>()?, reuse))),
+            None => Err(Error::EmptyPrompt),
+        }
+    }
+
+    /// Generates from `prompt`, sending `Started` and `Token` events to
+    /// `emit`; the caller sends `Finished`/`Failed` from the result.
+    pub fn generate(
+        &mut self,
+        prompt: &[u32],
+        sampling: &Sampling,
+        cancel: &CancelToken,
+        emit: &mut dyn FnMut(Event),
+    ) -> Result<(FinishReason, Stats)> {
+        let context = self.model.context();
+        if prompt.is_empty() {
+            return Err(Error::EmptyPrompt);
+        }
+        if prompt.len() + sampling.max_new_tokens > context {
+            return Err(Error::PromptTooLong {
+                prompt: prompt.len(),
+                reserve: sampling.max_new_tokens,
+                context,
+            });
+        }
+        let mut sampler = Sampler::new(sampling.clone(), self.tokenizer.eos())?;
+        let started = Instant::now();
+        let mut stats = Stats {
+            prompt_tokens: prompt.len(),
+            ..Stats::default()
+        };
+        let Some((mut logits, reused)) = self.prefill(prompt, cancel)? else {
+            return Ok((FinishReason::Cancelled, stats));
+        };
+        stats.reused_tokens = reused;
+        let prefill_done = Instant::now();
+        stats.prefill_ms = ms(started, prefill_done);
+        stats.prefill_tok_s = per_second(prompt.len() - stats.reused_tokens, stats.prefill_ms);
+        emit(Event::Started {
+            prompt_tokens: prompt.len(),
+            reused_tokens: stats.reused_tokens,
+        });
+        let mut history = prompt.to_vec();
+        let mut stream = TextStream::new(&sampling.stop);
+        let mut first_token_at = None;
+        let reason = loop {
+            if cancel.is_cancelled() {
+                break FinishReason::Cancelled;
+            }
+            let generated = history.len() - prompt.len();
+            let id = sampler.sample(&mut logits, &history, generated, history.len())?;
+            if first_token_at.is_none() {
+                first_token_at = Some(Instant::now());
+            }
+            if self.tokenizer.eos().contains(&id) {
+                break FinishReason::Eos;
+            }
+            history.push(id);
+            let step = stream.push(&self.tokenizer, id)?;
+            emit(Event::Token {
+                text_delta: step.delta,
+                token_id: id,
+            });
+            if step.stopped {
+                break FinishReason::StopString;
+            }
+            if history.len() - prompt.len() >= sampling.max_new_tokens {
+                break FinishReason::MaxTokens;
+            }
+            logits = self.model.forward(&[id])?.to_vec1::<f32>()?;
+        };
+        // Text held back (an unfinished character, the start of a possible
+        // stop string) goes out with the last token's id repeated.
+        if reason != FinishReason::StopString {
+            let rest = stream.finish(&self.tokenizer)?;
+            if !rest.is_empty() {
+                emit(Event::Token {
+                    text_delta: rest,
+                    token_id: *history.last().unwrap_or(&0),
+                });
+            }
+        }
+        let end = Instant::now();
+        let first = first_token_at.unwrap_or(end);
+        stats.generated_tokens = history.len() - prompt.len();
+        stats.ttft_ms = ms(started, first);
+        stats.decode_ms = ms(first, end);
+        stats.decode_tok_s = per_second(stats.generated_tokens.saturating_sub(1), stats.decode_ms);
+        Ok((reason, stats))
+    }
+}
+
+fn ms(from: Instant, to: Instant) -> f64 {
+    to.duration_since(from).as_secs_f64() * 1000.0
+}
+
+fn per_second(tokens: usize, ms: f64) -> f64 {
+    if ms <= 0.0 {
+        0.0
+    } else {
+        tokens as f64 / (ms / 1000.0)
+    }
+}

@@ -1,0 +1,301 @@
+//! Generation through the worker: events, seeded tokens, prefix reuse,
+//! cancellation, limits and the numerical guard.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use engine::stream::TextStream;
+use engine::synthetic::{Recipe, Spec};
+use engine::{
+    Architecture, CancelToken, ChatMessage, Engine, Event, FinishReason, LoadOptions, Prompt,
+    Request, Sampling, Stats,
+};
+
+fn start(arch: Architecture) -> Engine {
+    let options = LoadOptions {
+        model: common::tiny(arch),
+        threads: Some(2),
+        ..LoadOptions::default()
+    };
+    Engine::start(options, CancelToken::new()).unwrap()
+}
+
+fn messages() -> Vec<ChatMessage> {
+    vec![
+        ChatMessage::new(
+            "system",
+            "Eres un médico que redacta epicrisis en español de Chile.",
+        ),
+        ChatMessage::new(
+            "user",
+            "Paciente de 67 años con neumonía; ceftriaxona 2 g/día. <|im_end|>",
+        ),
+    ]
+}
+
+fn sampling(n: usize) -> Sampling {
+    Sampling {
+        temperature: 0.8,
+        min_new_tokens: n,
+        max_new_tokens: n,
+        seed: 1234,
+        ..Sampling::default()
+    }
+}
+
+struct Outcome {
+    ids: Vec<u32>,
+    text: String,
+    reason: FinishReason,
+    stats: Stats,
+    started: (usize, usize),
+}
+
+fn collect(
+    engine: &Engine,
+    request: Request,
+    cancel_after: Option<usize>,
+) -> Result<Outcome, engine::Error> {
+    let generation = engine.generate(request).unwrap();
+    let mut out = Outcome {
+        ids: Vec::new(),
+        text: String::new(),
+        reason: FinishReason::Eos,
+        stats: Stats::default(),
+        started: (0, 0),
+    };
+    let mut tokens = 0;
+    for event in generation.events {
+        match event {
+            Event::Started {
+                prompt_tokens,
+                reused_tokens,
+            } => out.started = (prompt_tokens, reused_tokens),
+            Event::Token {
+                text_delta,
+                token_id,
+            } => {
+                out.ids.push(token_id);
+                out.text.push_str(&text_delta);
+                tokens += 1;
+                if Some(tokens) == cancel_after {
+                    generation.cancel.cancel();
+                }
+            }
+            Event::Finished { reason, stats } => {
+                // Held-back text is flushed with the last id repeated.
+                if out.ids.len() == stats.generated_tokens + 1 {
+                    out.ids.pop();
+                }
+                out.reason = reason;
+                out.stats = stats;
+                return Ok(out);
+            }
+            Event::Failed { error } => return Err(error),
+        }
+    }
+    panic!("the event stream ended without Finished or Failed");
+}
+
+fn chat(n: usize) -> Request {
+    Request {
+        prompt: Prompt::Chat(messages()),
+        sampling: sampling(n),
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_tokens_and_deltas_spell_the_decoding() {
+    let engine = start(Architecture::Qwen2);
+    let a = collect(&engine, chat(24), None).unwrap();
+    let fresh = start(Architecture::Qwen2);
+    let b = collect(&fresh, chat(24), None).unwrap();
+    assert_eq!(a.reason, FinishReason::MaxTokens);
+    assert_eq!(a.stats.generated_tokens, 24);
+    assert_eq!(a.text, b.text);
+    // Exact ids pin the sampler, the model and the tokenizer together.
+    assert_eq!(a.ids.len(), 24, "{:?}", a.ids);
+    assert_eq!(a.ids, b.ids);
+    assert_eq!(engine.tokenizer().decode(&a.ids).unwrap(), a.text);
+    assert_eq!(&a.ids[..8], &PINNED[..]);
+}
+
+const PINNED: [u32; 8] = [7555, 125499, 32956, 146939, 78494, 102071, 1956, 51292];
+
+#[test]
+fn a_second_request_reuses_the_shared_prompt_and_gives_the_same_tokens() {
+    let engine = start(Architecture::Qwen3);
+    let first = collect(&engine, chat(10), None).unwrap();
+    assert_eq!(first.started.1, 0);
+    let second = collect(&engine, chat(10), None).unwrap();
+    assert_eq!(
+        second.started.1,
+        second.started.0 - 1,
+        "all but the last prompt token reused"
+    );
+    assert_eq!(second.ids, first.ids);
+    assert_eq!(second.text, first.text);
+}
+
+#[test]
+fn cancelling_mid_generation_stops_at_once_and_the_worker_goes_on() {
+    let engine = start(Architecture::Llama);
+    let cut = collect(&engine, chat(40), Some(3)).unwrap();
+    assert_eq!(cut.reason, FinishReason::Cancelled);
+    assert!(
+        cut.stats.generated_tokens <= 4,
+        "{}",
+        cut.stats.generated_tokens
+    );
+    let next = collect(&engine, chat(5), None).unwrap();
+    assert_eq!(next.reason, FinishReason::MaxTokens);
+    assert_eq!(next.stats.generated_tokens, 5);
+}
+
+#[test]
+fn cancelling_during_prompt_processing_skips_the_rest_of_the_prompt() {
+    let engine = start(Architecture::Qwen2);
+    let long: Vec<u32> = (0..400).map(|i| 1000 + i).collect();
+    let generation = engine
+        .generate(Request {
+            prompt: Prompt::Tokens(long),
+            sampling: sampling(4),
+        })
+        .unwrap();
+    generation.cancel.cancel();
+    let last = generation.events.iter().last().unwrap();
+    match last {
+        Event::Finished { reason, stats } => {
+            assert_eq!(reason, FinishReason::Cancelled);
+            assert_eq!(stats.generated_tokens, 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        collect(&engine, chat(2), None)
+            .unwrap()
+            .stats
+            .generated_tokens,
+        2
+    );
+}
+
+#[test]
+fn a_prompt_that_cannot_fit_is_refused_with_the_numbers() {
+    let engine = start(Architecture::Qwen2);
+    let long: Vec<u32> = (0..500).map(|i| 1000 + i).collect();
+    let err = collect(
+        &engine,
+        Request {
+            prompt: Prompt::Tokens(long),
+            sampling: sampling(64),
+        },
+        None,
+    )
+    .err()
+    .unwrap();
+    assert_eq!(err.kind(), "entrada_no_cabe");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("500") && msg.contains("64") && msg.contains("512"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn nan_weights_stop_with_the_numerical_error() {
+    let spec = Spec {
+        recipe: Recipe::F32,
+        scale: f32::NAN,
+        embedding_rows: 151_936,
+        ..Spec::tiny(Architecture::Qwen2)
+    };
+    let path = common::custom("nan", &spec);
+    let engine = Engine::start(
+        LoadOptions {
+            model: path,
+            ..LoadOptions::default()
+        },
+        CancelToken::new(),
+    )
+    .unwrap();
+    let err = collect(&engine, chat(3), None).err().unwrap();
+    assert_eq!(err.kind(), "modelo_numericamente_danado");
+    assert!(err.to_string().contains("otra cuantización"));
+}
+
+#[test]
+fn a_cancelled_load_says_so() {
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let err = Engine::start(
+        LoadOptions {
+            model: common::tiny(Architecture::Qwen2),
+            ..LoadOptions::default()
+        },
+        cancel,
+    )
+    .err()
+    .unwrap();
+    assert_eq!(err.kind(), "carga_cancelada");
+}
+
+#[test]
+fn multibyte_characters_split_across_tokens_arrive_whole() {
+    let engine = start(Architecture::Qwen2);
+    let tok = engine.tokenizer();
+    let text = "Alta 🫀 con señora Muñoz, ¿control? ¡Sí! 🩺";
+    let ids = tok.encode(text).unwrap();
+    let split = ids
+        .iter()
+        .any(|&id| tok.decode(&[id]).unwrap().contains('\u{FFFD}'));
+    assert!(
+        split,
+        "the sample should contain a character spanning tokens"
+    );
+    let mut stream = TextStream::new(&[]);
+    let mut joined = String::new();
+    for &id in &ids {
+        let step = stream.push(tok, id).unwrap();
+        assert!(!step.delta.contains('\u{FFFD}'), "{:?}", step.delta);
+        joined.push_str(&step.delta);
+    }
+    joined.push_str(&stream.finish(tok).unwrap());
+    assert_eq!(joined, text);
+}
+
+#[test]
+fn stop_strings_end_the_text_before_them_and_are_never_streamed() {
+    let engine = start(Architecture::Qwen2);
+    let tok = engine.tokenizer();
+    let ids = tok
+        .encode("Alta médica en buenas condiciones.\n###FIN del informe")
+        .unwrap();
+    let mut stream = TextStream::new(&["###FIN".to_string()]);
+    let mut joined = String::new();
+    let mut stopped = false;
+    for &id in &ids {
+        let step = stream.push(tok, id).unwrap();
+        joined.push_str(&step.delta);
+        if step.stopped {
+            stopped = true;
+            break;
+        }
+    }
+    assert!(stopped);
+    assert_eq!(joined, "Alta médica en buenas condiciones.\n");
+}
+
+#[test]
+fn chat_prompts_carry_the_template_and_episode_text_stays_text() {
+    let engine = start(Architecture::Qwen2);
+    let ids = engine
+        .template()
+        .encode(engine.tokenizer(), &messages())
+        .unwrap();
+    let im_end = engine.tokenizer().token_to_id("<|im_end|>").unwrap();
+    // Two closing markers from the template (system, user); the one typed in
+    // the episode is text.
+    assert_eq!(ids.iter().filter(|&&i| i == im_end).count(), 2);
+    assert!(engine.info().chat_template_from_model);
+}

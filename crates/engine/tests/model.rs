@@ -1,0 +1,143 @@
+//! The forward pass: against candle-transformers' own quantized models on
+//! the same files, cached against uncached, and prefix reuse.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use candle_core::quantized::gguf_file;
+use candle_core::{Device, Tensor};
+use engine::gguf::GgufFile;
+use engine::model::Model;
+use engine::{Architecture, ModelFacts};
+
+const PROMPT: &[u32] = &[
+    785, 8720, 1197, 409, 220, 21, 22, 47635, 11, 1531, 72, 10154, 2127, 4294, 13, 198, 3830,
+];
+
+fn ours(arch: Architecture, context: usize) -> Model {
+    let path = common::tiny(arch);
+    let (facts, file) = ModelFacts::read(&path).unwrap();
+    Model::load(&file, arch, &facts.hyper, context, &Device::Cpu, &|| false).unwrap()
+}
+
+/// Logits of the last position from candle-transformers' stock model.
+fn reference(arch: Architecture, tokens: &[u32]) -> Vec<f32> {
+    use candle_transformers::models::{quantized_llama, quantized_qwen2, quantized_qwen3};
+    let path = common::tiny(arch);
+    let mut f = std::fs::File::open(&path).unwrap();
+    let mut ct = gguf_file::Content::read(&mut f).unwrap();
+    // candle's qwen3 builds its rotary tables in f16 unless told otherwise,
+    // which alone moves logits by ~0.05 after a few positions.
+    ct.metadata
+        .insert("general.dtype".into(), gguf_file::Value::U32(0));
+    let dev = Device::Cpu;
+    let x = Tensor::new(tokens, &dev).unwrap().unsqueeze(0).unwrap();
+    let logits = match arch {
+        Architecture::Qwen2 => quantized_qwen2::ModelWeights::from_gguf(ct, &mut f, &dev)
+            .unwrap()
+            .forward(&x, 0)
+            .unwrap(),
+        Architecture::Qwen3 => quantized_qwen3::ModelWeights::from_gguf(ct, &mut f, &dev)
+            .unwrap()
+            .forward(&x, 0)
+            .unwrap(),
+        Architecture::Llama => quantized_llama::ModelWeights::from_gguf(ct, &mut f, &dev)
+            .unwrap()
+            .forward(&x, 0)
+            .unwrap(),
+    };
+    logits.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+fn spread(a: &[f32]) -> f32 {
+    let max = a.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let min = a.iter().copied().fold(f32::INFINITY, f32::min);
+    max - min
+}
+
+#[test]
+fn logits_match_candle_transformers_for_every_architecture() {
+    for arch in [
+        Architecture::Qwen2,
+        Architecture::Qwen3,
+        Architecture::Llama,
+    ] {
+        let mut model = ours(arch, 64);
+        let got = model.forward(PROMPT).unwrap().to_vec1::<f32>().unwrap();
+        let expected = reference(arch, PROMPT);
+        let diff = max_abs_diff(&got, &expected);
+        // Random weights give logits spread over several units; both sides
+        // quantize activations the same way, so only summation order differs.
+        assert!(
+            spread(&expected) > 0.5,
+            "{arch:?}: logits too flat to compare"
+        );
+        assert!(diff < 1e-3 * spread(&expected), "{arch:?}: max diff {diff}");
+    }
+}
+
+#[test]
+fn token_by_token_with_the_cache_equals_the_whole_prompt_at_once() {
+    for arch in [
+        Architecture::Qwen2,
+        Architecture::Qwen3,
+        Architecture::Llama,
+    ] {
+        let mut whole = ours(arch, 64);
+        let at_once = whole.forward(PROMPT).unwrap().to_vec1::<f32>().unwrap();
+        let mut stepwise = ours(arch, 64);
+        let mut last = Vec::new();
+        for t in PROMPT {
+            last = stepwise.forward(&[*t]).unwrap().to_vec1::<f32>().unwrap();
+        }
+        let diff = max_abs_diff(&at_once, &last);
+        assert!(diff < 1e-2, "{arch:?}: cached vs uncached max diff {diff}");
+        assert_eq!(stepwise.cached_tokens(), PROMPT);
+    }
+}
+
+#[test]
+fn truncating_to_a_shared_prefix_gives_the_logits_of_a_fresh_run() {
+    let mut model = ours(Architecture::Qwen2, 64);
+    model.forward(&PROMPT[..12]).unwrap();
+    model.forward(&[1, 2, 3]).unwrap();
+    model.truncate(12);
+    let reused = model
+        .forward(&PROMPT[12..])
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let mut fresh = ours(Architecture::Qwen2, 64);
+    let expected = fresh.forward(PROMPT).unwrap().to_vec1::<f32>().unwrap();
+    assert!(max_abs_diff(&reused, &expected) < 1e-2);
+}
+
+#[test]
+fn all_positions_logits_end_with_the_last_position_logits() {
+    let mut a = ours(Architecture::Qwen3, 64);
+    let all = a.forward_all(PROMPT).unwrap();
+    assert_eq!(all.dims(), &[PROMPT.len(), 151_936]);
+    let last = all.get(PROMPT.len() - 1).unwrap().to_vec1::<f32>().unwrap();
+    let mut b = ours(Architecture::Qwen3, 64);
+    let expected = b.forward(PROMPT).unwrap().to_vec1::<f32>().unwrap();
+    assert!(max_abs_diff(&last, &expected) < 1e-3);
+}
+
+#[test]
+fn the_cache_refuses_to_overflow_its_context() {
+    let mut model = ours(Architecture::Llama, 16);
+    let err = model.forward(PROMPT).unwrap_err();
+    assert_eq!(err.kind(), "entrada_no_cabe", "{err}");
+    // Nothing was cached by the refused call.
+    assert!(model.cached_tokens().is_empty());
+    let file = GgufFile::open(&common::tiny(Architecture::Llama)).unwrap();
+    assert!(file.content.tensor_infos.contains_key("output.weight"));
+}
