@@ -79,12 +79,13 @@ impl Sampling {
     }
 }
 
-/// SplitMix64: tiny, fast, and the same everywhere.
+/// SplitMix64: tiny, fast, and the same everywhere (also the synthetic
+/// models' weights).
 #[derive(Debug, Clone)]
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -19,6 +19,7 @@ use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
 use crate::facts::Architecture;
+use crate::sampler::Rng;
 
 /// How the weights are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,23 +103,11 @@ impl Spec {
     }
 }
 
-/// SplitMix64, as in the sampler: fast enough for billions of weights.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn uniform(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n)
-            .map(|_| ((self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale)
-            .collect()
-    }
+/// `n` weights uniform in ±`scale`.
+fn uniform(rng: &mut Rng, n: usize, scale: f32) -> Vec<f32> {
+    (0..n)
+        .map(|_| ((rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale)
+        .collect()
 }
 
 /// The tokenizer parts of a `tokenizer.json` and `tokenizer_config.json`,
@@ -292,8 +281,8 @@ pub fn write_model(spec: &Spec, tokenizer: &TokenizerMetadata, out: &Path) -> Re
         let n: usize = dims.iter().product();
         let values = match role {
             Role::Norm => (0..n).map(|_| 1.0).collect(),
-            Role::Bias => rng.uniform(n, spec.scale * 0.5),
-            Role::Weight | Role::Embedding | Role::Output => rng.uniform(n, spec.scale),
+            Role::Bias => uniform(rng, n, spec.scale * 0.5),
+            Role::Weight | Role::Embedding | Role::Output => uniform(rng, n, spec.scale),
         };
         let t = Tensor::from_vec(values, dims, &cpu)?;
         let dtype = pick_dtype(spec, role, &name, layer, dims);
