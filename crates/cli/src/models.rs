@@ -69,9 +69,6 @@ fn error_json(error: &engine::Error) -> serde_json::Value {
 /// Starts the engine, saying on stderr which device it runs on and why it
 /// fell back, if it did.
 fn start(args: &ModelArgs, context: Option<usize>) -> Result<engine::Engine, engine::Error> {
-    if let Some(problem) = engine::cpu_problem() {
-        return Err(engine::Error::Sampling(problem));
-    }
     let engine = engine::Engine::start(args.load_options(context), engine::CancelToken::new())?;
     if let Some(reason) = &engine.info().device_fallback {
         eprintln!("epicrisis: {reason}");
@@ -251,10 +248,17 @@ pub fn perplexity(
             return Ok(EXIT_INVALID);
         }
     };
-    let result = (|| {
-        let mut session = engine::Session::load(&args.load_options(Some(context)), &|| false)?;
-        engine::perplexity::perplexity(&mut session, &body, context, &engine::CancelToken::new())
-    })();
+    let result = engine::compute_pool(args.threads).and_then(|pool| {
+        pool.install(|| {
+            let mut session = engine::Session::load(&args.load_options(Some(context)), &|| false)?;
+            engine::perplexity::perplexity(
+                &mut session,
+                &body,
+                context,
+                &engine::CancelToken::new(),
+            )
+        })
+    });
     match result {
         Ok(p) => {
             match format {
@@ -287,8 +291,7 @@ pub fn bench(
         prompt_tokens,
         gen_tokens,
     };
-    let pool = rayon_pool(args.threads)?;
-    let report = match pool.install(|| engine::bench::run(&options)) {
+    let report = match engine::bench::run(&options) {
         Ok(report) => report,
         Err(error) => {
             eprintln!("epicrisis: {error}");
@@ -329,12 +332,4 @@ pub fn bench(
         }
     }
     Ok(0)
-}
-
-fn rayon_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    Ok(builder.build()?)
 }

@@ -20,6 +20,17 @@ fn epicrisis(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// The JSON a successful run printed; fails with its stderr otherwise.
+fn json_success(out: &Output) -> serde_json::Value {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn tiny_model() -> &'static Path {
     static MODEL: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     let (_, path) = MODEL.get_or_init(|| {
@@ -63,13 +74,7 @@ fn generate_json_has_the_finished_text_findings_model_and_timings() {
         "--format",
         "json",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_success(&out);
     assert_eq!(v["origen"], "modelo");
     assert!(v["texto"]
         .as_str()
@@ -147,8 +152,7 @@ fn generate_refuses_an_invalid_episode_with_exit_2() {
 fn model_info_describes_a_good_file_and_exits_2_for_a_bad_one() {
     let model = tiny_model().display().to_string();
     let out = epicrisis(&["model-info", &model, "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_success(&out);
     assert_eq!(v["utilizable"], true);
     assert_eq!(v["modelo"]["architecture"], "qwen2");
     assert_eq!(v["modelo"]["vocabulary_size"], 151_669);
@@ -187,13 +191,7 @@ fn perplexity_reports_tokens_and_perplexity_as_json() {
         "--format",
         "json",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_success(&out);
     let ppl = v["perplexity"].as_f64().unwrap();
     // Random weights: near-uniform over the 151,936 rows, never below 1.
     assert!(ppl > 1.0 && ppl.is_finite(), "{ppl}");

@@ -28,10 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         prompt_tokens: num(1, 512)?,
         gen_tokens: num(2, 128)?,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let report = pool.install(|| engine::bench::run(&options))?;
+    let report = engine::bench::run(&options)?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }

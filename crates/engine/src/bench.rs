@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::sampler::Sampling;
-use crate::session::{CancelToken, LoadOptions, Session};
+use crate::session::{compute_pool, CancelToken, LoadOptions, Session};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
@@ -43,15 +43,22 @@ pub struct BenchOptions {
 /// realistic tokens.
 const FILLER: &str = "Paciente de 67 años con antecedentes de hipertensión arterial y diabetes mellitus tipo 2, ingresa por neumonía adquirida en la comunidad. Se inicia ceftriaxona 2 g cada 24 horas con buena respuesta clínica; al alta se indica amoxicilina con ácido clavulánico 875/125 mg cada 12 horas por 7 días y control en policlínico. ";
 
+/// Runs the benchmark on `opts.load.threads` compute threads.
 pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
+    compute_pool(opts.load.threads)?.install(|| measure(opts))
+}
+
+fn measure(opts: &BenchOptions) -> Result<BenchReport> {
     let cancel = CancelToken::new();
     let mut session = Session::load(&opts.load, &|| false)?;
     let info = session.info().clone();
-    let mut ids = Vec::new();
-    while ids.len() < opts.prompt_tokens {
-        ids.extend(session.tokenizer().encode(FILLER)?);
-    }
-    ids.truncate(opts.prompt_tokens);
+    let filler = session.tokenizer().encode(FILLER)?;
+    let ids: Vec<u32> = filler
+        .iter()
+        .copied()
+        .cycle()
+        .take(opts.prompt_tokens)
+        .collect();
     // Greedy, never stopping early: random weights would hit EOS at random.
     let sampling = Sampling {
         temperature: 0.0,
@@ -68,7 +75,7 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
     };
     let (_, second) = session.generate(&ids, &short, &cancel, &mut |_| {})?;
     if second.reused_tokens + 1 != ids.len() {
-        return Err(Error::Sampling(format!(
+        return Err(Error::Invalid(format!(
             "la segunda petición reutilizó {} de {} tokens",
             second.reused_tokens,
             ids.len()

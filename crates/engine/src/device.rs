@@ -23,7 +23,7 @@ impl std::str::FromStr for DeviceChoice {
             "cpu" => Ok(DeviceChoice::Cpu),
             "cuda" => Ok(DeviceChoice::Cuda),
             "metal" => Ok(DeviceChoice::Metal),
-            other => Err(Error::Sampling(format!(
+            other => Err(Error::Invalid(format!(
                 "dispositivo «{other}» desconocido; use cpu, cuda o metal"
             ))),
         }
@@ -80,8 +80,8 @@ pub fn select(choice: DeviceChoice) -> Selected {
 }
 
 /// CPU features the build was compiled for (x86-64-v3) that this CPU lacks.
-/// Running without them would die on an illegal instruction, so the app and
-/// the command line check first and explain.
+/// Running without them would die on an illegal instruction, so loading
+/// checks first and explains.
 pub fn missing_cpu_features() -> Vec<&'static str> {
     #[cfg(target_arch = "x86_64")]
     {
@@ -103,16 +103,23 @@ pub fn missing_cpu_features() -> Vec<&'static str> {
     }
 }
 
-/// The Spanish explanation for a CPU that lacks the baseline, if it does.
-pub fn cpu_problem() -> Option<String> {
+/// Refuses a CPU without the x86-64-v3 baseline with an explanation;
+/// loading a model calls it first.
+pub fn check_cpu() -> Result<()> {
     let missing = missing_cpu_features();
     if missing.is_empty() {
-        return None;
+        Ok(())
+    } else {
+        Err(Error::CpuUnsupported {
+            missing: missing.join(", "),
+        })
     }
-    Some(format!(
-        "este computador no tiene las instrucciones {} que Epicrisis necesita para ejecutar el modelo (procesadores de 2015 en adelante las tienen); la redacción sin modelo sigue disponible",
-        missing.join(", ")
-    ))
+}
+
+/// The Spanish explanation for a CPU that lacks the baseline, if it does,
+/// for a UI that wants to say so before any model is chosen.
+pub fn cpu_problem() -> Option<String> {
+    check_cpu().err().map(|e| e.to_string())
 }
 
 #[cfg(test)]

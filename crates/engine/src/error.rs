@@ -74,8 +74,14 @@ pub enum Error {
     EmptyPrompt,
     #[error("el modelo produjo valores numéricos inválidos (NaN o infinito) en el token {position}; el archivo del modelo está numéricamente dañado (frecuente en modelos ajustados convertidos a fp16): pruebe otra cuantización, por ejemplo Q8_0 o Q4_K_M")]
     NonFinite { position: usize },
-    #[error("parámetro de generación inválido: {0}")]
-    Sampling(String),
+    #[error("parámetro inválido: {0}")]
+    Invalid(String),
+    #[error("no se pudo procesar el texto: {0}")]
+    Text(String),
+    #[error("este computador no tiene las instrucciones {missing} que Epicrisis necesita para ejecutar el modelo (procesadores de 2015 en adelante las tienen); la redacción sin modelo sigue disponible")]
+    CpuUnsupported { missing: String },
+    #[error("el cálculo fue cancelado")]
+    Cancelled,
     #[error("la carga del modelo fue cancelada")]
     LoadCancelled,
     #[error("el motor del modelo se detuvo inesperadamente; vuelva a cargar el modelo")]
@@ -107,7 +113,10 @@ impl Error {
             Error::PromptTooLong { .. } => "entrada_no_cabe",
             Error::EmptyPrompt => "entrada_vacia",
             Error::NonFinite { .. } => "modelo_numericamente_danado",
-            Error::Sampling(_) => "parametro_invalido",
+            Error::Invalid(_) => "parametro_invalido",
+            Error::Text(_) => "texto",
+            Error::CpuUnsupported { .. } => "cpu_no_soportada",
+            Error::Cancelled => "cancelado",
             Error::LoadCancelled => "carga_cancelada",
             Error::WorkerGone => "motor_detenido",
             Error::Io { .. } => "archivo",

@@ -48,7 +48,8 @@ pub use error::{Error, Result};
 pub use facts::{Architecture, MemoryEstimate, ModelFacts};
 pub use sampler::Sampling;
 pub use session::{
-    CancelToken, Event, FinishReason, LoadOptions, LoadedInfo, Session, Stats, DEFAULT_CONTEXT,
+    compute_pool, CancelToken, Event, FinishReason, LoadOptions, LoadedInfo, Session, Stats,
+    DEFAULT_CONTEXT,
 };
 pub use template::{ChatMessage, ChatTemplate};
 pub use tokenizer::TextTokenizer;

@@ -136,6 +136,11 @@ impl Model {
         device: &Device,
         cancelled: &dyn Fn() -> bool,
     ) -> Result<Model> {
+        if context == 0 {
+            return Err(Error::Invalid(
+                "el contexto debe ser de al menos 1 token".into(),
+            ));
+        }
         if context > hyper.context_length {
             return Err(Error::ContextTooLarge {
                 requested: context,

@@ -26,7 +26,7 @@ pub fn perplexity(
 ) -> Result<Perplexity> {
     let ids = session.tokenizer().encode(text)?;
     if context < 4 {
-        return Err(Error::Sampling(
+        return Err(Error::Invalid(
             "la ventana debe ser de al menos 4 tokens".into(),
         ));
     }
@@ -38,7 +38,7 @@ pub fn perplexity(
     }
     let windows = ids.len() / context;
     if windows == 0 {
-        return Err(Error::Sampling(format!(
+        return Err(Error::Invalid(format!(
             "el texto tiene {} tokens y la ventana {context}; use un texto más largo o una ventana menor",
             ids.len()
         )));
@@ -48,7 +48,7 @@ pub fn perplexity(
     let mut scored = 0usize;
     for w in 0..windows {
         if cancel.is_cancelled() {
-            return Err(Error::Sampling("cálculo cancelado".into()));
+            return Err(Error::Cancelled);
         }
         let window = &ids[w * context..(w + 1) * context];
         let model = session.model_mut();

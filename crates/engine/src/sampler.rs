@@ -53,7 +53,7 @@ impl Default for Sampling {
 
 impl Sampling {
     pub fn validate(&self) -> Result<()> {
-        let bad = |m: &str| Err(Error::Sampling(m.to_string()));
+        let bad = |m: &str| Err(Error::Invalid(m.to_string()));
         if !(self.temperature.is_finite() && self.temperature >= 0.0) {
             return bad("la temperatura debe ser un número mayor o igual a 0");
         }

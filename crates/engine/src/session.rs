@@ -122,6 +122,7 @@ pub struct Session {
 
 impl Session {
     pub fn load(opts: &LoadOptions, cancelled: &dyn Fn() -> bool) -> Result<Session> {
+        device::check_cpu()?;
         let started = Instant::now();
         let (facts, file) = ModelFacts::read(&opts.model)?;
         let tokenizer = TextTokenizer::for_model(&file, opts.tokenizer.as_deref())?;
@@ -143,21 +144,10 @@ impl Session {
             &special("tokenizer.ggml.bos_token_id"),
             &special("tokenizer.ggml.eos_token_id"),
         );
-        let context = match opts.context {
-            Some(c) if c > facts.context_length => {
-                return Err(Error::ContextTooLarge {
-                    requested: c,
-                    max: facts.context_length,
-                })
-            }
-            Some(0) => {
-                return Err(Error::Sampling(
-                    "el contexto debe ser de al menos 1 token".into(),
-                ))
-            }
-            Some(c) => c,
-            None => DEFAULT_CONTEXT.min(facts.context_length),
-        };
+        // Model::load refuses a context of 0 or beyond the model's.
+        let context = opts
+            .context
+            .unwrap_or_else(|| DEFAULT_CONTEXT.min(facts.context_length));
         let selected = device::select(opts.device);
         let model = Model::load(
             &file,
@@ -323,6 +313,26 @@ impl Session {
         stats.decode_tok_s = per_second(stats.generated_tokens.saturating_sub(1), stats.decode_ms);
         Ok((reason, stats))
     }
+}
+
+/// A pool of `threads` compute threads (all cores when `None`). candle's CPU
+/// kernels run on the current rayon pool, so installing this pool around
+/// loading and generation is how a thread count reaches them.
+pub fn compute_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut builder =
+        rayon::ThreadPoolBuilder::new().thread_name(|i| format!("epicrisis-calculo-{i}"));
+    if let Some(n) = threads {
+        if n == 0 {
+            return Err(Error::Invalid(
+                "el número de hilos debe ser al menos 1".into(),
+            ));
+        }
+        builder = builder.num_threads(n);
+    }
+    builder.build().map_err(|e| Error::Io {
+        path: "hilos de cálculo".into(),
+        reason: e.to_string(),
+    })
 }
 
 fn ms(from: Instant, to: Instant) -> f64 {

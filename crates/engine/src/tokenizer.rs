@@ -155,7 +155,7 @@ impl TextTokenizer {
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
         self.markup
             .decode(ids, true)
-            .map_err(|e| Error::Sampling(format!("no se pudo decodificar: {e}")))
+            .map_err(|e| Error::Text(format!("no se pudo decodificar: {e}")))
     }
 
     pub fn token_to_id(&self, token: &str) -> Option<u32> {
@@ -170,7 +170,7 @@ impl TextTokenizer {
 fn encode_with(tok: &tokenizers::Tokenizer, text: &str) -> Result<Vec<u32>> {
     tok.encode_fast(text, false)
         .map(|e| e.get_ids().to_vec())
-        .map_err(|e| Error::Sampling(format!("no se pudo tokenizar el texto: {e}")))
+        .map_err(|e| Error::Text(format!("no se pudo tokenizar: {e}")))
 }
 
 fn eos_from_gguf(model: &GgufFile) -> Vec<u32> {

@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 
 use crate::error::{Error, Result};
 use crate::sampler::Sampling;
-use crate::session::{CancelToken, Event, LoadOptions, LoadedInfo, Session};
+use crate::session::{compute_pool, CancelToken, Event, LoadOptions, LoadedInfo, Session};
 use crate::template::{ChatMessage, ChatTemplate};
 use crate::tokenizer::TextTokenizer;
 
@@ -63,7 +63,7 @@ impl Engine {
         let thread = std::thread::Builder::new()
             .name("epicrisis-modelo".into())
             .spawn(move || {
-                let pool = match rayon_pool(options.threads) {
+                let pool = match compute_pool(options.threads) {
                     Ok(pool) => pool,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -187,21 +187,4 @@ fn run(session: &mut Session, request: Request, events: &Sender<Event>, cancel: 
         Err(error) => Event::Failed { error },
     };
     let _ = events.send(last);
-}
-
-fn rayon_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    let mut builder =
-        rayon::ThreadPoolBuilder::new().thread_name(|i| format!("epicrisis-calculo-{i}"));
-    if let Some(n) = threads {
-        if n == 0 {
-            return Err(Error::Sampling(
-                "el número de hilos debe ser al menos 1".into(),
-            ));
-        }
-        builder = builder.num_threads(n);
-    }
-    builder.build().map_err(|e| Error::Io {
-        path: "hilos de cálculo".into(),
-        reason: e.to_string(),
-    })
 }
