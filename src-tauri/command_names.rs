@@ -1,4 +1,35 @@
 // The commands the shell exposes to the UI. Included by build.rs (to generate
 // one `allow-<name>` permission each) and by lib.rs (to test that the
 // capability grants exactly these), so the two can never drift apart.
-pub const COMMANDS: &[&str] = &["app_info"];
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "episode_check",
+    "episode_import",
+    "episode_export_json",
+    "form_load",
+    "form_save",
+    "form_clear",
+    "model_choose",
+    "model_inspect",
+    "model_load",
+    "model_cancel_load",
+    "model_status",
+    "model_unload",
+    "generate",
+    "generate_stop",
+    "draft_deterministic",
+    "drafts_list",
+    "draft_open",
+    "draft_duplicate",
+    "draft_delete",
+    "draft_undelete",
+    "draft_set_status",
+    "edit_save",
+    "version_restore",
+    "interrupted_resume",
+    "interrupted_discard",
+    "export_version",
+    "backup_create",
+    "settings_get",
+    "settings_save",
+];

@@ -55,7 +55,7 @@ function freePort() {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForDriver(base, deadlineMs) {
   const deadline = Date.now() + deadlineMs;
@@ -123,6 +123,54 @@ export class AppSession {
     }
   }
 
+  /** The rendered text of the first element matching `css`, as the user
+   * reads it (WebKitWebDriver's element text is empty for some live
+   * regions); throws while there is none. */
+  async innerText(css) {
+    const value = await this.execute(
+      "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+      [css],
+    );
+    if (value === null) throw new Error(`no existe el elemento ${css}`);
+    return value;
+  }
+
+  /** Every element matching `css` now (possibly none). */
+  async findAll(css) {
+    const found = await this.command("POST", "/elements", { using: "css selector", value: css });
+    return found.map((f) => new Element(this, f[ELEMENT]));
+  }
+
+  /** Waits until `predicate()` returns a truthy value, polling. */
+  async until(what, predicate, timeoutMs = 15_000, everyMs = 100) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let value;
+      try {
+        value = await predicate();
+      } catch {
+        value = undefined;
+      }
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`no ocurrió a tiempo: ${what}`);
+      await sleep(everyMs);
+    }
+  }
+
+  execute(script, args = []) {
+    return this.command("POST", "/execute/sync", { script, args });
+  }
+
+  /** Presses `keys` together and releases them (WebDriver key codes:
+   * "\uE009" Control, "\uE007" Enter, "\uE00C" Escape). */
+  chord(...keys) {
+    const down = keys.map((value) => ({ type: "keyDown", value }));
+    const up = [...keys].reverse().map((value) => ({ type: "keyUp", value }));
+    return this.command("POST", "/actions", {
+      actions: [{ type: "key", id: "teclado", actions: [...down, ...up] }],
+    });
+  }
+
   /** Saves a PNG of the window under target/e2e/ and returns its decoded pixels. */
   async screenshot(name) {
     const base64 = await this.command("GET", "/screenshot");
@@ -155,6 +203,18 @@ class Element {
   }
   rect() {
     return this.session.command("GET", `/element/${this.id}/rect`);
+  }
+  click() {
+    return this.session.command("POST", `/element/${this.id}/click`, {});
+  }
+  type(text) {
+    return this.session.command("POST", `/element/${this.id}/value`, { text });
+  }
+  attribute(name) {
+    return this.session.command("GET", `/element/${this.id}/attribute/${name}`);
+  }
+  enabled() {
+    return this.session.command("GET", `/element/${this.id}/enabled`);
   }
 }
 

@@ -1,8 +1,9 @@
 // The real application window, started by tauri-driver under Xvfb.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { readFileSync } from "node:fs";
-import { AppSession, dominantColourShare } from "./webdriver.mjs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { AppSession, E2E_OUT, dominantColourShare } from "./webdriver.mjs";
 
 // package.json and Cargo.toml carry the same version.
 const VERSION = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url))).version;
@@ -11,7 +12,11 @@ describe("the Epicrisis window", () => {
   let app;
 
   before(async () => {
-    app = await AppSession.start();
+    // A database of its own, so nothing from another run shows.
+    const work = join(E2E_OUT, "ventana");
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    app = await AppSession.start({ env: { EPICRISIS_DB: join(work, "epicrisis.sqlite3") } });
   });
 
   after(async () => {
@@ -29,8 +34,7 @@ describe("the Epicrisis window", () => {
     // path and the capability work in the real window.
     const version = await app.find(".version");
     assert.equal(await version.text(), `v${VERSION}`);
-    const status = await app.find('[data-testid="model-status"]');
-    assert.match(await status.text(), /Sin modelo cargado/);
+    assert.match(await app.innerText('[data-testid="model-status"]'), /Sin modelo cargado/);
     for (const [id, title] of [
       ["region-episodio", "Episodio"],
       ["region-epicrisis", "Epicrisis"],

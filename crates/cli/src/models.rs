@@ -250,7 +250,8 @@ pub fn perplexity(
     };
     let result = engine::compute_pool(args.threads).and_then(|pool| {
         pool.install(|| {
-            let mut session = engine::Session::load(&args.load_options(Some(context)), &|| false)?;
+            let mut session =
+                engine::Session::load(&args.load_options(Some(context)), engine::LoadWatch::NONE)?;
             engine::perplexity::perplexity(
                 &mut session,
                 &body,

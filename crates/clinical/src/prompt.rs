@@ -24,6 +24,14 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// The name stored with a version and shown in settings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Finetuned => "finetuned",
+            Profile::Instruct => "instruct",
+        }
+    }
+
     fn texts(self) -> (&'static str, &'static str) {
         match self {
             Profile::Finetuned => (

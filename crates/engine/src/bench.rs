@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::model::LoadWatch;
 use crate::sampler::Sampling;
 use crate::session::{compute_pool, CancelToken, LoadOptions, Session};
 
@@ -50,7 +51,7 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
 
 fn measure(opts: &BenchOptions) -> Result<BenchReport> {
     let cancel = CancelToken::new();
-    let mut session = Session::load(&opts.load, &|| false)?;
+    let mut session = Session::load(&opts.load, LoadWatch::NONE)?;
     let info = session.info().clone();
     let filler = session.tokenizer().encode(FILLER)?;
     let ids: Vec<u32> = filler

@@ -122,9 +122,36 @@ pub fn cpu_problem() -> Option<String> {
     check_cpu().err().map(|e| e.to_string())
 }
 
+/// Memory the system can give a new load without swapping, in bytes, to
+/// warn before a model that will not fit is loaded. `None` where the
+/// platform does not say (only Linux's `/proc/meminfo` is read).
+pub fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    parse_mem_available(&meminfo)
+}
+
+fn parse_mem_available(meminfo: &str) -> Option<u64> {
+    let line = meminfo
+        .lines()
+        .find(|line| line.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_available_memory_from_meminfo() {
+        let meminfo =
+            "MemTotal:       24576000 kB\nMemFree:  100 kB\nMemAvailable:   20000000 kB\n";
+        assert_eq!(parse_mem_available(meminfo), Some(20_000_000 * 1024));
+        assert_eq!(parse_mem_available("MemTotal: 1 kB\n"), None);
+        if cfg!(target_os = "linux") {
+            assert!(available_memory().is_some_and(|bytes| bytes > 0));
+        }
+    }
 
     #[test]
     fn cpu_is_always_available() {

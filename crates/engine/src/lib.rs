@@ -46,6 +46,7 @@ mod worker;
 pub use device::{cpu_problem, DeviceChoice};
 pub use error::{Error, Result};
 pub use facts::{Architecture, MemoryEstimate, ModelFacts};
+pub use model::LoadWatch;
 pub use sampler::Sampling;
 pub use session::{
     compute_pool, CancelToken, Event, FinishReason, LoadOptions, LoadedInfo, Session, Stats,

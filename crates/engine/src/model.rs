@@ -64,21 +64,43 @@ pub struct Model {
     cache: KvCache,
 }
 
-/// Reads tensors by name; `cancelled` is polled between tensors so that a
-/// load of several seconds can be abandoned.
+/// What a caller learns of a load and how it stops one: `progress` gets the
+/// share of tensors read so far (0 to 1; tensors are similar in size within a
+/// layer, and the UI only needs a bar that moves), `cancelled` is polled
+/// before each tensor.
+#[derive(Clone, Copy)]
+pub struct LoadWatch<'a> {
+    pub cancelled: &'a dyn Fn() -> bool,
+    pub progress: &'a dyn Fn(f32),
+}
+
+impl LoadWatch<'static> {
+    /// For loads nobody watches (benchmarks, tests).
+    pub const NONE: LoadWatch<'static> = LoadWatch {
+        cancelled: &|| false,
+        progress: &|_| {},
+    };
+}
+
+/// Reads tensors by name; the watch is polled between tensors so that a
+/// load of several seconds can be abandoned, and told how far it got.
 struct Loader<'a, R> {
     file: &'a GgufFile,
     reader: R,
     device: &'a Device,
     arch: Architecture,
-    cancelled: &'a dyn Fn() -> bool,
+    watch: LoadWatch<'a>,
+    read: usize,
 }
 
 impl<R: Read + Seek> Loader<'_, R> {
     fn qtensor(&mut self, name: &str) -> Result<QTensor> {
-        if (self.cancelled)() {
+        if (self.watch.cancelled)() {
             return Err(Error::LoadCancelled);
         }
+        self.read += 1;
+        let total = self.file.content.tensor_infos.len().max(1);
+        (self.watch.progress)((self.read as f32 / total as f32).min(1.0));
         let info = self
             .file
             .tensor_info(name)
@@ -134,7 +156,7 @@ impl Model {
         hyper: &Hyper,
         context: usize,
         device: &Device,
-        cancelled: &dyn Fn() -> bool,
+        watch: LoadWatch<'_>,
     ) -> Result<Model> {
         if context == 0 {
             return Err(Error::Invalid(
@@ -154,7 +176,8 @@ impl Model {
             reader,
             device,
             arch,
-            cancelled,
+            watch,
+            read: 0,
         };
         let eps = hyper.rms_eps;
         let embedding = Arc::new(ld.qtensor("token_embd.weight")?);

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::device::{self, DeviceChoice};
 use crate::error::{Error, Result};
 use crate::facts::ModelFacts;
-use crate::model::Model;
+use crate::model::{LoadWatch, Model};
 use crate::sampler::{Sampler, Sampling};
 use crate::stream::TextStream;
 use crate::template::{ChatMessage, ChatTemplate};
@@ -121,7 +121,7 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn load(opts: &LoadOptions, cancelled: &dyn Fn() -> bool) -> Result<Session> {
+    pub fn load(opts: &LoadOptions, watch: LoadWatch<'_>) -> Result<Session> {
         device::check_cpu()?;
         let started = Instant::now();
         let (facts, file) = ModelFacts::read(&opts.model)?;
@@ -155,7 +155,7 @@ impl Session {
             &facts.hyper,
             context,
             &selected.device,
-            cancelled,
+            watch,
         )?;
         let info = LoadedInfo {
             chat_template_from_model: template.from_model,

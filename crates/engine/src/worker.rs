@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::error::{Error, Result};
+use crate::model::LoadWatch;
 use crate::sampler::Sampling;
 use crate::session::{compute_pool, CancelToken, Event, LoadOptions, LoadedInfo, Session};
 use crate::template::{ChatMessage, ChatTemplate};
@@ -58,6 +59,16 @@ impl Engine {
     /// is loaded, the load fails, or `cancel` is set (then
     /// [`Error::LoadCancelled`]).
     pub fn start(options: LoadOptions, cancel: CancelToken) -> Result<Engine> {
+        Engine::start_with_progress(options, cancel, |_| {})
+    }
+
+    /// Like [`Engine::start`], telling `progress` the share of the weights
+    /// read (0 to 1) as the load goes, for a progress bar.
+    pub fn start_with_progress(
+        options: LoadOptions,
+        cancel: CancelToken,
+        progress: impl Fn(f32) + Send + 'static,
+    ) -> Result<Engine> {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (commands, command_rx) = mpsc::channel::<Command>();
         let thread = std::thread::Builder::new()
@@ -71,7 +82,11 @@ impl Engine {
                     }
                 };
                 pool.install(move || {
-                    let session = Session::load(&options, &|| cancel.is_cancelled());
+                    let watch = LoadWatch {
+                        cancelled: &|| cancel.is_cancelled(),
+                        progress: &progress,
+                    };
+                    let session = Session::load(&options, watch);
                     let mut session = match session {
                         Ok(s) => {
                             let shared = (
@@ -145,8 +160,18 @@ impl Engine {
 
     /// Queues a request; events arrive on the returned receiver.
     pub fn generate(&self, request: Request) -> Result<Generation> {
+        self.generate_with_cancel(request, CancelToken::new())
+    }
+
+    /// Like [`Engine::generate`] with the caller's token, so that a stop
+    /// reaches the worker directly, during prefill too, rather than when the
+    /// caller next hears from it.
+    pub fn generate_with_cancel(
+        &self,
+        request: Request,
+        cancel: CancelToken,
+    ) -> Result<Generation> {
         let (events, rx) = mpsc::channel();
-        let cancel = CancelToken::new();
         self.commands
             .as_ref()
             .ok_or(Error::WorkerGone)?

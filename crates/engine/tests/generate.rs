@@ -241,6 +241,25 @@ fn a_cancelled_load_says_so() {
 }
 
 #[test]
+fn a_load_reports_rising_progress_up_to_the_whole() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<f32>::new()));
+    let sink = seen.clone();
+    let _engine = Engine::start_with_progress(
+        LoadOptions {
+            model: common::tiny(Architecture::Qwen2),
+            ..LoadOptions::default()
+        },
+        CancelToken::new(),
+        move |share| sink.lock().unwrap().push(share),
+    )
+    .unwrap();
+    let seen = seen.lock().unwrap();
+    assert!(seen.len() > 5, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    assert_eq!(seen.last().copied(), Some(1.0));
+}
+
+#[test]
 fn multibyte_characters_split_across_tokens_arrive_whole() {
     let engine = start(Architecture::Qwen2);
     let tok = engine.tokenizer();

@@ -17,7 +17,15 @@ const PROMPT: &[u32] = &[
 fn ours(arch: Architecture, context: usize) -> Model {
     let path = common::tiny(arch);
     let (facts, file) = ModelFacts::read(&path).unwrap();
-    Model::load(&file, arch, &facts.hyper, context, &Device::Cpu, &|| false).unwrap()
+    Model::load(
+        &file,
+        arch,
+        &facts.hyper,
+        context,
+        &Device::Cpu,
+        engine::LoadWatch::NONE,
+    )
+    .unwrap()
 }
 
 /// Logits of the last position from candle-transformers' stock model.

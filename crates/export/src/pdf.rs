@@ -41,6 +41,41 @@ fn shared() -> &'static Shared {
     })
 }
 
+impl Shared {
+    /// Whether an embedded font has a glyph for `c`. PDF/A forbids the
+    /// empty "missing glyph" box, so typst refuses the whole document over
+    /// one character no font covers (a CJK name, an emoji pasted in).
+    fn covers(&self, c: char) -> bool {
+        c.is_whitespace()
+            || self
+                .fonts
+                .iter()
+                .any(|f| f.info().coverage.contains(c as u32))
+    }
+}
+
+/// Replaces, in every string of the document's data, the characters no
+/// embedded font can show with U+FFFD (or "?" where even that is missing),
+/// so the PDF is made and the gap is visible; the text export keeps them.
+fn replace_uncovered(value: &mut serde_json::Value, covers: &dyn Fn(char) -> bool) {
+    match value {
+        serde_json::Value::String(text) if text.chars().any(|c| !covers(c)) => {
+            let placeholder = if covers('\u{FFFD}') { '\u{FFFD}' } else { '?' };
+            *text = text
+                .chars()
+                .map(|c| if covers(c) { c } else { placeholder })
+                .collect();
+        }
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(|v| replace_uncovered(v, covers))
+        }
+        serde_json::Value::Object(map) => {
+            map.values_mut().for_each(|v| replace_uncovered(v, covers))
+        }
+        _ => {}
+    }
+}
+
 struct ExportWorld {
     main: Source,
     data: Bytes,
@@ -96,7 +131,9 @@ pub fn render(document: &Document) -> Result<Vec<u8>> {
         None => None,
         Some(path) => Some(Bytes::new(read_logo(path)?)),
     };
-    let data = serde_json::to_vec(document).map_err(|e| Error::Typeset(e.to_string()))?;
+    let mut value = serde_json::to_value(document).map_err(|e| Error::Typeset(e.to_string()))?;
+    replace_uncovered(&mut value, &|c| shared().covers(c));
+    let data = serde_json::to_vec(&value).map_err(|e| Error::Typeset(e.to_string()))?;
     let meta = &document.metadata;
     let today = Datetime::from_ymd(meta.year, meta.month as u8, meta.day as u8)
         .ok_or_else(|| Error::Typeset(format!("fecha inválida {}", document.generated_on)))?;
@@ -125,12 +162,22 @@ pub fn render(document: &Document) -> Result<Vec<u8>> {
     typst_pdf::pdf(&paged, &options).map_err(|errors| Error::Typeset(messages(&errors)))
 }
 
+/// typst repeats a message per occurrence; the clinician needs each once.
 fn messages(errors: &[typst::diag::SourceDiagnostic]) -> String {
-    errors
-        .iter()
-        .map(|e| e.message.to_string())
-        .collect::<Vec<_>>()
-        .join("; ")
+    let mut seen: Vec<String> = Vec::new();
+    for error in errors {
+        let message = error.message.to_string();
+        if !seen.contains(&message) {
+            seen.push(message);
+        }
+    }
+    let more = seen.len().saturating_sub(3);
+    seen.truncate(3);
+    let mut text = seen.join("; ");
+    if more > 0 {
+        text.push_str(&format!(" (y {more} problemas más)"));
+    }
+    text
 }
 
 /// Reads the logo and checks it is an image typst can place, so that a

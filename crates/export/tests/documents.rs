@@ -456,3 +456,15 @@ fn writing_into_a_missing_folder_names_it() {
         "{error}"
     );
 }
+
+#[test]
+fn characters_no_embedded_font_covers_do_not_stop_the_pdf() {
+    let episode = episode("neumonia");
+    let text = "Paciente evoluciona bien. 患者 สัมผัส 🫀 Alta.";
+    let path = write_pdf("glifos-ausentes", &episode, text, &options());
+    let words = pdf_words(&path);
+    assert!(words.contains("Paciente evoluciona bien."), "{words}");
+    assert!(words.contains("Alta."), "{words}");
+    // The text export keeps every character.
+    assert!(export::text(&episode, text, &options()).contains("患者 สัมผัส 🫀"));
+}

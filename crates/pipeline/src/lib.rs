@@ -22,6 +22,18 @@ use std::path::{Path, PathBuf};
 use clinical::{Episode, Finding, Report};
 use serde::Serialize;
 
+mod desk;
+mod generate;
+
+pub use desk::{
+    draft_episode, draft_for_episode, duplicate_draft, export_options, export_version, save_edit,
+    Format,
+};
+pub use generate::{
+    generate, generate_version, profile_for, sampling_for, Generated, GeneratedVersion,
+    ProfileChoice,
+};
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: no se pudo leer el archivo: {reason}")]
@@ -32,8 +44,21 @@ pub enum Error {
         #[source]
         source: clinical::ImportError,
     },
+    #[error("formulario: {source}")]
+    Form {
+        #[source]
+        source: clinical::ImportError,
+    },
+    #[error("el episodio guardado con el borrador {draft} no se puede leer: {source}")]
+    Stored {
+        draft: store::DraftId,
+        #[source]
+        source: clinical::ImportError,
+    },
     #[error(transparent)]
     Store(#[from] store::Error),
+    #[error(transparent)]
+    Export(#[from] export::Error),
     #[error(transparent)]
     Engine(#[from] engine::Error),
     #[error(transparent)]
@@ -45,7 +70,10 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Read { .. } => "lectura",
-            Error::Import { source, .. } => source.kind(),
+            Error::Import { source, .. }
+            | Error::Form { source }
+            | Error::Stored { source, .. } => source.kind(),
+            Error::Export(source) => source.kind(),
             Error::Store(source) => source.kind(),
             Error::Engine(source) => source.kind(),
             Error::Prompt(_) => "episodio_no_cabe",
@@ -56,7 +84,8 @@ impl Error {
 /// An episode read from a file: normalised, with its validation report.
 #[derive(Debug, Clone)]
 pub struct LoadedEpisode {
-    pub path: PathBuf,
+    /// The file it came from; `None` when it was typed into the form.
+    pub path: Option<PathBuf>,
     /// The file's text as given, which the store keeps verbatim.
     pub source: String,
     pub episode: Episode,
@@ -95,14 +124,34 @@ pub fn load_episode(path: &Path) -> Result<LoadedEpisode, Error> {
     })?;
     // Parsing succeeded, so the bytes are UTF-8 (a BOM included).
     let source = String::from_utf8_lossy(&bytes).into_owned();
+    Ok(checked_episode(Some(path.to_path_buf()), source, episode))
+}
+
+/// Parses, normalises and validates the episode JSON the form holds: the
+/// same rules as a file, with errors that name the form.
+pub fn form_episode(source: &str) -> Result<LoadedEpisode, Error> {
+    if source.len() > clinical::MAX_EPISODE_BYTES {
+        return Err(Error::Form {
+            source: clinical::ImportError::TooLarge {
+                bytes: source.len(),
+                limit: clinical::MAX_EPISODE_BYTES,
+            },
+        });
+    }
+    let episode =
+        clinical::parse_episode(source.as_bytes()).map_err(|source| Error::Form { source })?;
+    Ok(checked_episode(None, source.to_string(), episode))
+}
+
+fn checked_episode(path: Option<PathBuf>, source: String, episode: Episode) -> LoadedEpisode {
     let episode = clinical::normalize(episode);
     let report = clinical::validate(&episode);
-    Ok(LoadedEpisode {
-        path: path.to_path_buf(),
+    LoadedEpisode {
+        path,
         source,
         episode,
         report,
-    })
+    }
 }
 
 fn io_reason(error: &std::io::Error) -> String {
@@ -146,6 +195,18 @@ pub fn save_new_draft(
     timings: Option<serde_json::Value>,
 ) -> Result<store::Version, Error> {
     let draft = store.create_draft(&loaded.source, &loaded.episode)?;
+    add_checked_version(store, draft, origin, checked, provenance, timings)
+}
+
+/// Keeps a checked text, with its findings, as the next version of `draft`.
+pub fn add_checked_version(
+    store: &mut store::Store,
+    draft: store::DraftId,
+    origin: store::Origin,
+    checked: &Checked,
+    provenance: store::Provenance,
+    timings: Option<serde_json::Value>,
+) -> Result<store::Version, Error> {
     let findings = serde_json::to_value(&checked.findings).unwrap_or_default();
     let version = store.add_version(
         draft,
@@ -227,104 +288,4 @@ mod tests {
         let dir = load_episode(&data("episodes")).unwrap_err();
         assert!(dir.to_string().contains("es una carpeta"), "{dir}");
     }
-}
-
-/// Which prompt profile to use with a model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ProfileChoice {
-    /// `finetuned` for models whose name says they were tuned on epicrisis
-    /// ("epicrisis" in `general.name` or the file name), else `instruct`.
-    #[default]
-    Auto,
-    Fixed(clinical::Profile),
-}
-
-/// A model's epicrisis, finished and checked, with how it was made.
-#[derive(Debug, Clone, Serialize)]
-pub struct Generated {
-    pub checked: Checked,
-    /// The model's text as streamed, before the patient line and controls.
-    pub raw: String,
-    pub profile: clinical::Profile,
-    pub reason: engine::FinishReason,
-    pub stats: engine::Stats,
-    pub neutralised: Vec<clinical::Neutralised>,
-    pub shortening: Option<clinical::Shortening>,
-}
-
-/// Picks the profile for the loaded model.
-pub fn profile_for(info: &engine::LoadedInfo, choice: ProfileChoice) -> clinical::Profile {
-    match choice {
-        ProfileChoice::Fixed(p) => p,
-        ProfileChoice::Auto => {
-            let name = info.facts.name.clone().unwrap_or_default() + &info.facts.file_name;
-            if name.to_lowercase().contains("epicrisis") {
-                clinical::Profile::Finetuned
-            } else {
-                clinical::Profile::Instruct
-            }
-        }
-    }
-}
-
-/// Episode → prompt → engine → finish → verify. `on_delta` receives the
-/// model's text as it is generated; setting `cancel` stops the generation
-/// at the next token (the text so far is returned, reason `Cancelled`).
-pub fn generate(
-    engine: &engine::Engine,
-    episode: &Episode,
-    profile: ProfileChoice,
-    sampling: &engine::Sampling,
-    cancel: &engine::CancelToken,
-    on_delta: &mut dyn FnMut(&str),
-) -> Result<Generated, Error> {
-    let profile = profile_for(engine.info(), profile);
-    let budget = clinical::Budget {
-        context_tokens: engine.info().context,
-        reserve_tokens: sampling.max_new_tokens,
-    };
-    let prompt = clinical::build_prompt(episode, profile, budget, &|t| engine.count_tokens(t))?;
-    let messages = prompt
-        .messages
-        .iter()
-        .map(|m| {
-            let role = match m.role {
-                clinical::Role::System => "system",
-                clinical::Role::User => "user",
-                clinical::Role::Assistant => "assistant",
-            };
-            engine::ChatMessage::new(role, &m.content)
-        })
-        .collect();
-    let generation = engine.generate(engine::Request {
-        prompt: engine::Prompt::Chat(messages),
-        sampling: sampling.clone(),
-    })?;
-    let mut raw = String::new();
-    for event in generation.events.iter() {
-        if cancel.is_cancelled() {
-            generation.cancel.cancel();
-        }
-        match event {
-            engine::Event::Started { .. } => {}
-            engine::Event::Token { text_delta, .. } => {
-                on_delta(&text_delta);
-                raw.push_str(&text_delta);
-            }
-            engine::Event::Finished { reason, stats } => {
-                let text = clinical::finish(episode, &raw);
-                return Ok(Generated {
-                    checked: check_text(episode, &text),
-                    raw,
-                    profile,
-                    reason,
-                    stats,
-                    neutralised: prompt.neutralised,
-                    shortening: prompt.shortening,
-                });
-            }
-            engine::Event::Failed { error } => return Err(Error::Engine(error)),
-        }
-    }
-    Err(Error::Engine(engine::Error::WorkerGone))
 }

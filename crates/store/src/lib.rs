@@ -26,6 +26,7 @@
 
 pub mod backup;
 mod error;
+pub mod form;
 mod generation;
 mod list;
 pub mod location;
@@ -45,6 +46,6 @@ pub use records::{
     VersionState,
 };
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
-pub use settings::{Paper, Settings};
+pub use settings::{Paper, SamplingSettings, Settings};
 pub use store::{NewVersion, Store};
 pub use time::Timestamp;

@@ -33,6 +33,43 @@ pub struct Settings {
     pub purge_after_days: Option<u32>,
     /// The model file the app loads at start.
     pub model_path: Option<PathBuf>,
+    /// Sampling for models tuned on epicrisis (prompt profile `finetuned`).
+    pub sampling_finetuned: SamplingSettings,
+    /// Sampling for general instruct models (prompt profile `instruct`):
+    /// cooler and more penalised, as they wander more.
+    pub sampling_instruct: SamplingSettings,
+    /// `cpu`, `cuda` or `metal`; the engine falls back to the CPU, saying
+    /// why, when the one chosen is missing.
+    pub device: String,
+    /// Compute threads; all cores when unset.
+    pub threads: Option<u32>,
+    /// Tokens of context to allocate; the engine's default when unset.
+    pub context: Option<u32>,
+}
+
+/// The sampling a clinician may tune per prompt profile; the rest of the
+/// engine's parameters keep their defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SamplingSettings {
+    pub temperature: f32,
+    pub top_p: f32,
+    pub repeat_penalty: f32,
+    pub max_tokens: u32,
+}
+
+impl SamplingSettings {
+    pub const FINETUNED: SamplingSettings = SamplingSettings {
+        temperature: 0.3,
+        top_p: 0.9,
+        repeat_penalty: 1.1,
+        max_tokens: 400,
+    };
+    pub const INSTRUCT: SamplingSettings = SamplingSettings {
+        temperature: 0.2,
+        top_p: 0.85,
+        repeat_penalty: 1.15,
+        max_tokens: 600,
+    };
 }
 
 impl Default for Settings {
@@ -44,6 +81,11 @@ impl Default for Settings {
             logo_path: None,
             purge_after_days: None,
             model_path: None,
+            sampling_finetuned: SamplingSettings::FINETUNED,
+            sampling_instruct: SamplingSettings::INSTRUCT,
+            device: "cpu".into(),
+            threads: None,
+            context: None,
         }
     }
 }

@@ -292,6 +292,12 @@ fn settings_round_trip_and_a_bad_value_names_its_key() {
         logo_path: Some("/opt/logo.png".into()),
         purge_after_days: Some(90),
         model_path: None,
+        sampling_instruct: store::SamplingSettings {
+            temperature: 0.1,
+            ..store::SamplingSettings::INSTRUCT
+        },
+        threads: Some(2),
+        ..store::Settings::default()
     };
     store.save_settings(&settings).unwrap();
     assert_eq!(store.settings().unwrap(), settings);

@@ -1,11 +1,159 @@
 // The one place the UI talks to the Rust shell. Components import these
 // functions, never `invoke` itself, so tests can replace the backend and the
 // command names stay in one list (mirrored by src-tauri/command_names.rs).
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
+
+/** Every error from the shell: a stable kind and a Spanish message. */
+export interface UiError {
+  kind: string;
+  message: string;
+}
+
+/** Turns whatever a command threw into a UiError, never raw text. */
+export function asUiError(error: unknown): UiError {
+  if (error && typeof error === "object" && "kind" in error && "message" in error) {
+    return error as UiError;
+  }
+  return { kind: "interno", message: `Error inesperado: ${String(error)}` };
+}
+
+export interface Problem {
+  path: string;
+  message: string;
+  severity: "error" | "advertencia";
+}
+
+export interface Checked {
+  problems: Problem[];
+  has_errors: boolean;
+}
+
+export interface Interrupted {
+  draft_id: number;
+  version: number;
+  patient_name: string;
+  chars: number;
+}
 
 export interface AppInfo {
   name: string;
   version: string;
+  database: string | null;
+  database_error: UiError | null;
+  opened: { interrupted: Interrupted[]; moved_aside: string | null; read_only: boolean } | null;
+  cpu_problem: string | null;
+}
+
+export interface ModelFacts {
+  file_name: string;
+  file_size: number;
+  architecture: string;
+  name: string | null;
+  parameters: number;
+  quantization: string;
+  context_length: number;
+  vocabulary_size: number;
+  has_chat_template: boolean;
+}
+
+export interface MemoryEstimate {
+  context: number;
+  weights_bytes: number;
+  kv_cache_bytes: number;
+  overhead_bytes: number;
+  total_bytes: number;
+}
+
+export interface ModelPreview {
+  path: string;
+  facts: ModelFacts;
+  memory: MemoryEstimate;
+  available_bytes: number | null;
+  fits: boolean;
+}
+
+export interface LoadedInfo {
+  facts: ModelFacts;
+  device: string;
+  device_fallback: string | null;
+  context: number;
+  load_ms: number;
+}
+
+export interface FindingView {
+  kind: string;
+  severity: "alta" | "media" | "baja";
+  message: string;
+  start: number | null;
+  end: number | null;
+}
+
+export interface VersionView {
+  draft_id: number;
+  number: number;
+  origin: "modelo" | "determinista" | "edicion";
+  state: "en_curso" | "completa" | "interrumpida";
+  text: string;
+  findings: FindingView[];
+  model_file: string | null;
+  restored_from: number | null;
+  timings: unknown;
+  created_at: number;
+}
+
+export interface Written {
+  draft_id: number;
+  version: VersionView;
+  reason: "eos" | "max_tokens" | "stop_string" | "cancelled" | null;
+  stats: { generated_tokens: number; decode_tok_s: number; reused_tokens: number } | null;
+}
+
+export type GenerationEvent =
+  | { event: "draft"; draft_id: number }
+  | { event: "delta"; text: string; tokens: number; elapsed_ms: number; tokens_per_s: number };
+
+export type Status = "borrador" | "revisado" | "final";
+
+export interface DraftSummary {
+  id: number;
+  status: Status;
+  patient_name: string;
+  rut: string;
+  id_atencion: string;
+  discharge_date: string | null;
+  diagnoses: string;
+  versions: number;
+  interrupted: boolean;
+  deleted: boolean;
+  updated_at: number;
+}
+
+export interface OpenedDraft {
+  summary: DraftSummary;
+  parent_draft_id: number | null;
+  episode_json: string;
+  versions: VersionView[];
+}
+
+export interface SamplingSettings {
+  temperature: number;
+  top_p: number;
+  repeat_penalty: number;
+  max_tokens: number;
+}
+
+export interface Settings {
+  paper: "a4" | "carta";
+  institution: string;
+  service: string;
+  logo_path: string | null;
+  purge_after_days: number | null;
+  model_path: string | null;
+  sampling_finetuned: SamplingSettings;
+  sampling_instruct: SamplingSettings;
+  device: string;
+  threads: number | null;
+  context: number | null;
 }
 
 /** True inside the Tauri window; false in a plain browser or under vitest. */
@@ -13,6 +161,55 @@ export function inTauri(): boolean {
   return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
 }
 
-export async function appInfo(): Promise<AppInfo> {
-  return invoke<AppInfo>("app_info");
+export const appInfo = () => invoke<AppInfo>("app_info");
+
+export const episodeCheck = (json: string) => invoke<Checked>("episode_check", { json });
+export const episodeImport = () =>
+  invoke<{ path: string; source: string; checked: Checked }>("episode_import");
+export const episodeExportJson = (json: string, suggested: string) =>
+  invoke<string>("episode_export_json", { json, suggested });
+export const formLoad = () => invoke<string | null>("form_load");
+export const formSave = (json: string) => invoke<void>("form_save", { json });
+export const formClear = () => invoke<void>("form_clear");
+
+export const modelChoose = () => invoke<string>("model_choose");
+export const modelInspect = (path: string) => invoke<ModelPreview>("model_inspect", { path });
+export function modelLoad(path: string, onProgress: (share: number) => void) {
+  const progress = new Channel<number>();
+  progress.onmessage = onProgress;
+  return invoke<LoadedInfo>("model_load", { path, progress });
 }
+export const modelCancelLoad = () => invoke<boolean>("model_cancel_load");
+export const modelStatus = () => invoke<LoadedInfo | null>("model_status");
+export const modelUnload = () => invoke<void>("model_unload");
+
+export function generate(json: string, draftId: number | null, onEvent: (e: GenerationEvent) => void) {
+  const events = new Channel<GenerationEvent>();
+  events.onmessage = onEvent;
+  return invoke<Written>("generate", { json, draftId, events });
+}
+export const generateStop = () => invoke<boolean>("generate_stop");
+export const draftDeterministic = (json: string, draftId: number | null) =>
+  invoke<Written>("draft_deterministic", { json, draftId });
+
+export const draftsList = (search: string, deleted = false) =>
+  invoke<DraftSummary[]>("drafts_list", { search, deleted });
+export const draftOpen = (id: number) => invoke<OpenedDraft>("draft_open", { id });
+export const draftDuplicate = (id: number) => invoke<number>("draft_duplicate", { id });
+export const draftDelete = (id: number) => invoke<void>("draft_delete", { id });
+export const draftUndelete = (id: number) => invoke<void>("draft_undelete", { id });
+export const draftSetStatus = (id: number, status: Status) =>
+  invoke<void>("draft_set_status", { id, status });
+export const editSave = (id: number, text: string) => invoke<VersionView>("edit_save", { id, text });
+export const versionRestore = (id: number, number: number) =>
+  invoke<VersionView>("version_restore", { id, number });
+export const interruptedResume = (id: number, number: number) =>
+  invoke<VersionView>("interrupted_resume", { id, number });
+export const interruptedDiscard = (id: number, number: number) =>
+  invoke<void>("interrupted_discard", { id, number });
+export const exportVersion = (id: number, number: number, format: "pdf" | "texto", suggested: string) =>
+  invoke<string>("export_version", { id, number, format, suggested });
+export const backupCreate = () => invoke<string>("backup_create");
+
+export const settingsGet = () => invoke<Settings>("settings_get");
+export const settingsSave = (settings: Settings) => invoke<void>("settings_save", { settings });

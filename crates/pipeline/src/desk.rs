@@ -1,0 +1,134 @@
+//! The steps a clinician takes on saved drafts that involve more than one
+//! crate: reopening a draft's episode, duplicating a draft, exporting a
+//! version with the institution's settings and noting it in the audit.
+
+use std::path::Path;
+
+use crate::{Checked, Error};
+
+/// The episode a draft was made from, parsed and normalised again from the
+/// JSON the store kept verbatim.
+pub fn draft_episode(draft: &store::Draft) -> Result<clinical::Episode, Error> {
+    let episode =
+        clinical::parse_episode(draft.episode_json.as_bytes()).map_err(|source| Error::Stored {
+            draft: draft.summary.id,
+            source,
+        })?;
+    Ok(clinical::normalize(episode))
+}
+
+/// The draft a new text of `loaded` goes into: `current` while it holds the
+/// same episode and is not final; otherwise a new draft, so that a draft's
+/// versions always describe the episode it keeps.
+pub fn draft_for_episode(
+    store: &mut store::Store,
+    loaded: &crate::LoadedEpisode,
+    current: Option<store::DraftId>,
+) -> Result<store::DraftId, Error> {
+    if let Some(id) = current {
+        let draft = store.draft(id)?;
+        let same = draft.episode_json == loaded.source;
+        if same && draft.summary.status != store::Status::Final && !draft.summary.deleted {
+            return Ok(id);
+        }
+    }
+    Ok(store.create_draft(&loaded.source, &loaded.episode)?)
+}
+
+/// A new draft of the same episode whose first version is the latest text
+/// of `draft`, as an edit: for writing a second epicrisis from a first.
+pub fn duplicate_draft(
+    store: &mut store::Store,
+    draft: store::DraftId,
+) -> Result<store::DraftId, Error> {
+    let original = store.draft(draft)?;
+    let episode = draft_episode(&original)?;
+    let copy = store.create_draft(&original.episode_json, &episode)?;
+    if let Some(latest) = store.latest_version(draft)? {
+        let checked = crate::check_text(&episode, &latest.text);
+        crate::add_checked_version(
+            store,
+            copy,
+            store::Origin::Edicion,
+            &checked,
+            store::Provenance::default(),
+            None,
+        )?;
+    }
+    Ok(copy)
+}
+
+/// Keeps an edited text as the draft's next version, checked against the
+/// draft's episode. A final draft is never changed: its edit becomes a new
+/// draft (the store decides), and the returned version says which.
+pub fn save_edit(
+    store: &mut store::Store,
+    draft: store::DraftId,
+    text: &str,
+) -> Result<(store::Version, Checked), Error> {
+    let episode = draft_episode(&store.draft(draft)?)?;
+    let checked = crate::check_text(&episode, text);
+    let findings = serde_json::to_value(&checked.findings).unwrap_or_default();
+    let version = store.save_edit(draft, text, findings)?;
+    Ok((version, checked))
+}
+
+/// The file formats a version can be exported to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Pdf,
+    Texto,
+    Markdown,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Texto => "texto",
+            Format::Markdown => "markdown",
+        }
+    }
+}
+
+/// The document options from the clinician's settings; a final draft loses
+/// the BORRADOR watermark.
+pub fn export_options(settings: &store::Settings, status: store::Status) -> export::Options {
+    export::Options {
+        paper: match settings.paper {
+            store::Paper::A4 => export::Paper::A4,
+            store::Paper::Carta => export::Paper::Carta,
+        },
+        letterhead: export::Letterhead {
+            institution: settings.institution.clone(),
+            service: settings.service.clone(),
+            logo: settings.logo_path.clone(),
+        },
+        is_final: status == store::Status::Final,
+        ..export::Options::default()
+    }
+}
+
+/// Writes version `number` of `draft` to `path` and notes the export in
+/// the audit trail (only once the file is written).
+pub fn export_version(
+    store: &mut store::Store,
+    draft: store::DraftId,
+    number: i64,
+    format: Format,
+    path: &Path,
+) -> Result<(), Error> {
+    let saved = store.draft(draft)?;
+    let episode = draft_episode(&saved)?;
+    let version = store.version(draft, number)?;
+    let options = export_options(&store.settings()?, saved.summary.status);
+    let bytes = match format {
+        Format::Pdf => export::pdf(&episode, &version.text, &options)?,
+        Format::Texto => export::text(&episode, &version.text, &options).into_bytes(),
+        Format::Markdown => export::markdown(&episode, &version.text, &options).into_bytes(),
+    };
+    export::write(path, &bytes)?;
+    store.record_export(draft, number, path, format.name())?;
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Writing the epicrisis: with the model, streamed to the window through a
+//! channel, or deterministically at once. Each result is a new version of
+//! the episode's draft.
+
+use std::time::Instant;
+
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::error::{UiError, UiResult};
+use crate::state::Desk;
+use crate::view::VersionView;
+
+/// What the window hears while the model writes.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum GenerationEvent {
+    /// The draft the text goes into (new when the episode changed).
+    Draft { draft_id: i64 },
+    /// New text, never a split character.
+    Delta {
+        text: String,
+        tokens: usize,
+        elapsed_ms: u64,
+        tokens_per_s: f64,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Written {
+    pub draft_id: i64,
+    pub version: VersionView,
+    /// `eos`, `max_tokens`, `stop_string` or `cancelled`; absent for the
+    /// deterministic draft.
+    pub reason: Option<engine::FinishReason>,
+    pub stats: Option<engine::Stats>,
+}
+
+/// The form's episode, refused when it has errors (warnings do not block).
+fn valid_episode(json: &str) -> UiResult<pipeline::LoadedEpisode> {
+    let loaded = pipeline::form_episode(json)?;
+    if loaded.report.has_errors() {
+        let first: Vec<String> = loaded
+            .report
+            .errors()
+            .take(3)
+            .map(|p| p.to_string())
+            .collect();
+        return Err(UiError::new(
+            "episodio_con_errores",
+            format!(
+                "El episodio tiene errores que impiden redactar la epicrisis; corríjalos en el formulario: {}",
+                first.join("; ")
+            ),
+        ));
+    }
+    Ok(loaded)
+}
+
+#[tauri::command]
+pub async fn generate(
+    desk: State<'_, Desk>,
+    json: String,
+    draft_id: Option<i64>,
+    events: Channel<GenerationEvent>,
+) -> UiResult<Written> {
+    let loaded = valid_episode(&json)?;
+    let engine = desk.engine().ok_or_else(UiError::no_model)?;
+    let store = desk.store()?;
+    let cancel = desk
+        .start_generating()
+        .ok_or_else(|| UiError::busy("ya se está generando una epicrisis"))?;
+    let result = tauri::async_runtime::spawn_blocking(move || -> UiResult<Written> {
+        let (draft, settings) = {
+            let mut guard = crate::state::lock(&store);
+            let draft = pipeline::draft_for_episode(&mut guard, &loaded, draft_id)?;
+            (draft, guard.settings()?)
+        };
+        let _ = events.send(GenerationEvent::Draft { draft_id: draft });
+        let profile = pipeline::profile_for(engine.info(), pipeline::ProfileChoice::Auto);
+        let sampling = engine::Sampling {
+            // A new seed each time: "Regenerar" should give another text.
+            seed: fresh_seed(),
+            ..pipeline::sampling_for(&settings, profile)
+        };
+        let started = Instant::now();
+        let mut tokens = 0usize;
+        let written = pipeline::generate_version(
+            &engine,
+            &store,
+            draft,
+            &loaded.episode,
+            &sampling,
+            &cancel,
+            &mut |delta| {
+                tokens += 1;
+                let elapsed = started.elapsed();
+                let _ = events.send(GenerationEvent::Delta {
+                    text: delta.to_string(),
+                    tokens,
+                    elapsed_ms: elapsed.as_millis() as u64,
+                    tokens_per_s: tokens as f64 / elapsed.as_secs_f64().max(1e-3),
+                });
+            },
+        )?;
+        Ok(Written {
+            draft_id: draft,
+            reason: Some(written.generated.reason),
+            stats: Some(written.generated.stats),
+            version: written.version.into(),
+        })
+    })
+    .await;
+    desk.finish_generating();
+    result.map_err(|e| UiError::new("interno", format!("La generación falló: {e}")))?
+}
+
+fn fresh_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(42, |d| d.as_nanos() as u64)
+}
+
+/// Stops the generation in progress; the text so far is kept as a version.
+#[tauri::command]
+pub fn generate_stop(desk: State<'_, Desk>) -> bool {
+    desk.cancel_generating()
+}
+
+/// The deterministic epicrisis, at once and without a model.
+#[tauri::command]
+pub fn draft_deterministic(
+    desk: State<'_, Desk>,
+    json: String,
+    draft_id: Option<i64>,
+) -> UiResult<Written> {
+    let loaded = valid_episode(&json)?;
+    desk.with_store(|store| {
+        let draft = pipeline::draft_for_episode(store, &loaded, draft_id)?;
+        let checked = pipeline::deterministic(&loaded.episode);
+        let version = pipeline::add_checked_version(
+            store,
+            draft,
+            store::Origin::Determinista,
+            &checked,
+            store::Provenance::default(),
+            None,
+        )?;
+        Ok(Written {
+            draft_id: draft,
+            version: version.into(),
+            reason: None,
+            stats: None,
+        })
+    })
+}

@@ -1,0 +1,126 @@
+//! The model: choosing the file, its facts and memory before loading, the
+//! cancellable load with progress, and what is loaded now.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::dialogs::{self, OpenKind};
+use crate::error::{UiError, UiResult};
+use crate::state::Desk;
+
+#[tauri::command]
+pub async fn model_choose<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    desk: State<'_, Desk>,
+) -> UiResult<String> {
+    let path = dialogs::pick_open(&app, desk.dialog_answers.as_ref(), OpenKind::Modelo)?;
+    Ok(path.display().to_string())
+}
+
+/// What the clinician sees before deciding to load a model.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelPreview {
+    pub path: String,
+    pub facts: engine::ModelFacts,
+    pub memory: engine::MemoryEstimate,
+    /// Memory the system has free now; absent where the OS does not say.
+    pub available_bytes: Option<u64>,
+    /// False when the estimate exceeds the free memory.
+    pub fits: bool,
+}
+
+fn load_options(settings: &store::Settings, path: PathBuf) -> UiResult<engine::LoadOptions> {
+    Ok(engine::LoadOptions {
+        model: path,
+        tokenizer: None,
+        context: settings.context.map(|c| c as usize),
+        device: settings.device.parse()?,
+        threads: settings.threads.map(|t| t as usize),
+    })
+}
+
+fn settings(desk: &Desk) -> store::Settings {
+    desk.with_store(|s| Ok(s.settings()?)).unwrap_or_default()
+}
+
+#[tauri::command]
+pub async fn model_inspect(desk: State<'_, Desk>, path: String) -> UiResult<ModelPreview> {
+    let settings = settings(&desk);
+    let facts = tauri::async_runtime::spawn_blocking({
+        let path = PathBuf::from(&path);
+        move || engine::inspect(&path, None)
+    })
+    .await
+    .map_err(|e| UiError::new("interno", format!("La revisión del modelo falló: {e}")))??;
+    let context = settings
+        .context
+        .map_or(engine::DEFAULT_CONTEXT.min(facts.context_length), |c| {
+            c as usize
+        });
+    let memory = facts.memory(context);
+    let available_bytes = engine::device::available_memory();
+    Ok(ModelPreview {
+        path,
+        fits: available_bytes.is_none_or(|free| memory.total_bytes <= free),
+        facts,
+        memory,
+        available_bytes,
+    })
+}
+
+/// Loads the model in the background, sending the share read (0 to 1) on
+/// `progress`; the form stays usable meanwhile. The chosen file is
+/// remembered once it has loaded.
+#[tauri::command]
+pub async fn model_load(
+    desk: State<'_, Desk>,
+    path: String,
+    progress: Channel<f32>,
+) -> UiResult<engine::LoadedInfo> {
+    let mut settings = settings(&desk);
+    let options = load_options(&settings, PathBuf::from(&path))?;
+    let cancel = desk
+        .start_loading()
+        .ok_or_else(|| UiError::busy("ya se está cargando un modelo"))?;
+    // Free the old model's memory before reading the new one.
+    desk.set_engine(None);
+    let loaded = tauri::async_runtime::spawn_blocking(move || {
+        engine::Engine::start_with_progress(options, cancel, move |share| {
+            let _ = progress.send(share);
+        })
+    })
+    .await;
+    desk.finish_loading();
+    let engine = loaded
+        .map_err(|e| UiError::new("interno", format!("La carga del modelo falló: {e}")))??;
+    let info = engine.info().clone();
+    desk.set_engine(Some(Arc::new(engine)));
+    settings.model_path = Some(PathBuf::from(path));
+    desk.with_store(|s| Ok(s.save_settings(&settings)?))?;
+    Ok(info)
+}
+
+#[tauri::command]
+pub fn model_cancel_load(desk: State<'_, Desk>) -> bool {
+    desk.cancel_loading()
+}
+
+#[tauri::command]
+pub fn model_status(desk: State<'_, Desk>) -> Option<engine::LoadedInfo> {
+    desk.engine().map(|engine| engine.info().clone())
+}
+
+/// Forgets the model (and the remembered choice): the app drafts without one.
+#[tauri::command]
+pub fn model_unload(desk: State<'_, Desk>) -> UiResult<()> {
+    desk.set_engine(None);
+    desk.with_store(|s| {
+        let mut settings = s.settings()?;
+        settings.model_path = None;
+        Ok(s.save_settings(&settings)?)
+    })
+}

@@ -1,0 +1,251 @@
+//! The commands as the UI calls them, on the mock runtime.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+
+use super::testing::{example, MockApp};
+
+#[test]
+fn app_info_reports_the_version_and_the_database() {
+    let app = MockApp::new();
+    let info = app.ok("app_info", json!({}));
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert!(info["database"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("epicrisis.sqlite3")));
+    assert!(info["database_error"].is_null());
+}
+
+#[test]
+fn capability_lists_every_command_and_nothing_else() {
+    let capability: serde_json::Value =
+        serde_json::from_str(include_str!("../capabilities/main.json")).expect("valid JSON");
+    let mut granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .expect("permissions list")
+        .iter()
+        .filter_map(|p| p.as_str())
+        .filter_map(|p| p.strip_prefix("allow-"))
+        .map(String::from)
+        .collect();
+    // Tauri derives `allow-app-info` from the command `app_info`.
+    let mut expected: Vec<String> = crate::COMMANDS
+        .iter()
+        .map(|c| c.replace('_', "-"))
+        .collect();
+    expected.sort_unstable();
+    granted.sort_unstable();
+    assert_eq!(granted, expected);
+    let app = MockApp::new();
+    for command in crate::COMMANDS {
+        // A registered command answers (perhaps refusing missing
+        // arguments); an unregistered one is "not found".
+        if let Err(error) = app.call(command, json!({})) {
+            let text = error.to_string();
+            assert!(!text.contains("not found"), "{command}: {text}");
+        }
+    }
+}
+
+#[test]
+fn capability_grants_no_dialog_network_shell_or_filesystem_plugin() {
+    let capability = include_str!("../capabilities/main.json");
+    for forbidden in ["dialog:", "http:", "shell:", "fs:", "opener:", "updater:"] {
+        assert!(
+            !capability.contains(forbidden),
+            "capability grants {forbidden}"
+        );
+    }
+}
+
+#[test]
+fn the_form_is_checked_with_the_clinical_rules() {
+    let app = MockApp::new();
+    let checked = app.ok("episode_check", json!({ "json": example("neumonia.json") }));
+    assert_eq!(checked["has_errors"], false);
+    let mut episode: serde_json::Value = serde_json::from_str(&example("neumonia.json")).unwrap();
+    episode["diagnostico_egreso"] = json!([]);
+    episode["paciente"]["rut"] = json!("7.654.321-0");
+    let checked = app.ok("episode_check", json!({ "json": episode.to_string() }));
+    assert_eq!(checked["has_errors"], true);
+    let paths: Vec<&str> = checked["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"diagnostico_egreso"), "{paths:?}");
+    assert!(paths.contains(&"paciente.rut"), "{paths:?}");
+    let error = app.err("episode_check", json!({ "json": "{ no es json" }));
+    assert_eq!(error["kind"], "sintaxis", "{error}");
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("formulario:"));
+}
+
+#[test]
+fn the_form_autosaves_and_clears() {
+    let app = MockApp::new();
+    assert!(app.ok("form_load", json!({})).is_null());
+    app.ok(
+        "form_save",
+        json!({ "json": "{\"motivo_ingreso\": \"Fiebre\"}" }),
+    );
+    assert_eq!(
+        app.ok("form_load", json!({})),
+        "{\"motivo_ingreso\": \"Fiebre\"}"
+    );
+    app.ok("form_clear", json!({}));
+    assert!(app.ok("form_load", json!({})).is_null());
+}
+
+#[test]
+fn an_imported_episode_comes_with_its_report_and_a_bad_file_names_itself() {
+    let app = MockApp::new();
+    let answer = app.dialog_dir().join("episodio.json");
+    std::fs::write(&answer, example("colecistitis.json")).unwrap();
+    let imported = app.ok("episode_import", json!({}));
+    assert_eq!(imported["source"], example("colecistitis.json"));
+    assert_eq!(imported["checked"]["has_errors"], false);
+    std::fs::write(&answer, "{\"paciente\": [").unwrap();
+    let error = app.err("episode_import", json!({}));
+    assert!(
+        error["message"].as_str().unwrap().contains("episodio.json"),
+        "{error}"
+    );
+}
+
+#[test]
+fn generation_without_a_model_says_what_to_do() {
+    let app = MockApp::new();
+    assert!(app.ok("model_status", json!({})).is_null());
+    let error = app.err(
+        "draft_deterministic",
+        json!({ "json": "{\"paciente\": {}}", "draftId": null }),
+    );
+    assert_eq!(error["kind"], "episodio_con_errores", "{error}");
+    let error = app.err("model_inspect", json!({ "path": "/no/existe.gguf" }));
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("/no/existe.gguf"),
+        "{error}"
+    );
+    assert!(!app.ok("generate_stop", json!({})).as_bool().unwrap());
+}
+
+#[test]
+fn a_deterministic_draft_is_listed_edited_restored_finalised_and_exported() {
+    let app = MockApp::new();
+    let json = example("neumonia.json");
+    let written = app.ok(
+        "draft_deterministic",
+        json!({ "json": json, "draftId": null }),
+    );
+    let draft = written["draft_id"].as_i64().unwrap();
+    assert_eq!(written["version"]["origin"], "determinista");
+    assert!(written["version"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("María Inés Soto Carrasco"));
+    // Same episode, same draft; a second deterministic text is version 2.
+    let again = app.ok(
+        "draft_deterministic",
+        json!({ "json": json, "draftId": draft }),
+    );
+    assert_eq!(again["draft_id"], draft);
+    assert_eq!(again["version"]["number"], 2);
+
+    let listed = app.ok("drafts_list", json!({ "search": "soto" }));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["patient_name"], "María Inés Soto Carrasco");
+
+    let edited = app.ok(
+        "edit_save",
+        json!({ "id": draft, "text": "Paciente con neumonía tratada con vancomicina 1 g." }),
+    );
+    assert_eq!(edited["number"], 3);
+    assert!(edited["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "farmaco_no_consignado" && f["start"].is_u64()));
+    let restored = app.ok("version_restore", json!({ "id": draft, "number": 1 }));
+    assert_eq!(restored["restored_from"], 1);
+    let opened = app.ok("draft_open", json!({ "id": draft }));
+    assert_eq!(opened["versions"].as_array().unwrap().len(), 4);
+    assert_eq!(opened["episode_json"], json);
+
+    app.ok(
+        "draft_set_status",
+        json!({ "id": draft, "status": "revisado" }),
+    );
+    app.ok(
+        "draft_set_status",
+        json!({ "id": draft, "status": "final" }),
+    );
+    let error = app.err(
+        "draft_set_status",
+        json!({ "id": draft, "status": "publicado" }),
+    );
+    assert_eq!(error["kind"], "estado_invalido");
+
+    let path = app.ok(
+        "export_version",
+        json!({ "id": draft, "number": 4, "format": "texto", "suggested": "epicrisis.txt" }),
+    );
+    let text = std::fs::read_to_string(path.as_str().unwrap()).unwrap();
+    assert!(text.contains("María Inés Soto Carrasco"), "{text}");
+    let pdf = app.ok(
+        "export_version",
+        json!({ "id": draft, "number": 4, "format": "pdf", "suggested": "epicrisis.pdf" }),
+    );
+    assert!(std::fs::read(pdf.as_str().unwrap())
+        .unwrap()
+        .starts_with(b"%PDF"));
+
+    let copy = app
+        .ok("draft_duplicate", json!({ "id": draft }))
+        .as_i64()
+        .unwrap();
+    app.ok("draft_delete", json!({ "id": copy }));
+    assert_eq!(
+        app.ok("drafts_list", json!({})).as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(
+        app.ok("drafts_list", json!({ "deleted": true }))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    app.ok("draft_undelete", json!({ "id": copy }));
+    assert_eq!(
+        app.ok("drafts_list", json!({})).as_array().unwrap().len(),
+        2
+    );
+}
+
+#[test]
+fn settings_round_trip_and_refuse_what_the_engine_would() {
+    let app = MockApp::new();
+    let mut settings = app.ok("settings_get", json!({}));
+    assert_eq!(settings["sampling_finetuned"]["max_tokens"], 400);
+    assert_eq!(settings["sampling_instruct"]["top_p"], 0.85);
+    settings["institution"] = json!("Hospital Base Valdivia");
+    app.ok("settings_save", json!({ "settings": settings }));
+    assert_eq!(
+        app.ok("settings_get", json!({}))["institution"],
+        "Hospital Base Valdivia"
+    );
+    settings["sampling_instruct"]["top_p"] = json!(1.5);
+    let error = app.err("settings_save", json!({ "settings": settings }));
+    assert_eq!(error["kind"], "parametro_invalido");
+    assert!(
+        error["message"].as_str().unwrap().contains("top-p"),
+        "{error}"
+    );
+}

@@ -1,0 +1,86 @@
+//! Native file dialogs, opened from Rust so that the web view needs no
+//! dialog or filesystem permission at all.
+//!
+//! When `EPICRISIS_E2E_DIALOGS` names a folder (the end-to-end tests set
+//! it), no dialog opens: an open dialog answers `<folder>/episodio.json` or
+//! `<folder>/modelo.gguf`, a save dialog `<folder>/<suggested name>`. A
+//! WebDriver cannot reach a native GTK dialog, and the rest of each path
+//! (reading, writing, auditing) stays the real one.
+
+use std::path::PathBuf;
+
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::{UiError, UiResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpenKind {
+    Episodio,
+    Modelo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveKind {
+    Json,
+    Pdf,
+    Texto,
+    Respaldo,
+}
+
+impl SaveKind {
+    fn filter(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            SaveKind::Json => ("Episodio JSON", &["json"]),
+            SaveKind::Pdf => ("Documento PDF", &["pdf"]),
+            SaveKind::Texto => ("Texto", &["txt"]),
+            SaveKind::Respaldo => ("Base de datos SQLite", &["sqlite3"]),
+        }
+    }
+}
+
+pub fn pick_open<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    answers: Option<&PathBuf>,
+    kind: OpenKind,
+) -> UiResult<PathBuf> {
+    let (title, name, extensions): (&str, &str, &[&str]) = match kind {
+        OpenKind::Episodio => ("Importar episodio", "episodio.json", &["json"]),
+        OpenKind::Modelo => ("Elegir modelo", "modelo.gguf", &["gguf"]),
+    };
+    if let Some(dir) = answers {
+        return Ok(dir.join(name));
+    }
+    let label = match kind {
+        OpenKind::Episodio => "Episodio JSON",
+        OpenKind::Modelo => "Modelo GGUF",
+    };
+    app.dialog()
+        .file()
+        .set_title(title)
+        .add_filter(label, extensions)
+        .blocking_pick_file()
+        .ok_or_else(UiError::cancelled)?
+        .into_path()
+        .map_err(|e| UiError::new("dialogo", format!("La ruta elegida no es válida: {e}")))
+}
+
+pub fn pick_save<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    answers: Option<&PathBuf>,
+    kind: SaveKind,
+    suggested: &str,
+) -> UiResult<PathBuf> {
+    if let Some(dir) = answers {
+        return Ok(dir.join(suggested));
+    }
+    let (label, extensions) = kind.filter();
+    app.dialog()
+        .file()
+        .set_file_name(suggested)
+        .add_filter(label, extensions)
+        .blocking_save_file()
+        .ok_or_else(UiError::cancelled)?
+        .into_path()
+        .map_err(|e| UiError::new("dialogo", format!("La ruta elegida no es válida: {e}")))
+}

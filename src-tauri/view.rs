@@ -1,0 +1,114 @@
+//! Library records reshaped for the UI. The only translation that is more
+//! than renaming: finding spans, which the crates give in UTF-8 bytes and
+//! the web view needs in UTF-16 code units.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingView {
+    pub kind: String,
+    pub severity: String,
+    pub message: String,
+    /// UTF-16 offsets into the version's text; absent for omissions.
+    pub start: Option<usize>,
+    pub end: Option<usize>,
+}
+
+/// Byte offset → UTF-16 offset in `text`; `None` when it is not on a
+/// character boundary (a finding from another text).
+fn utf16_offset(text: &str, byte: usize) -> Option<usize> {
+    text.get(..byte).map(|head| head.encode_utf16().count())
+}
+
+/// Reads findings as the crates serialise them (`clinical::Finding`).
+pub fn findings(text: &str, stored: &serde_json::Value) -> Vec<FindingView> {
+    let Some(list) = stored.as_array() else {
+        return Vec::new();
+    };
+    list.iter()
+        .map(|finding| {
+            let field = |name: &str| {
+                finding
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let offset = |name: &str| {
+                finding
+                    .get("span")
+                    .and_then(|span| span.get(name))
+                    .and_then(|v| v.as_u64())
+                    .and_then(|byte| utf16_offset(text, byte as usize))
+            };
+            let (start, end) = match (offset("start"), offset("end")) {
+                (Some(start), Some(end)) => (Some(start), Some(end)),
+                _ => (None, None),
+            };
+            FindingView {
+                kind: field("kind"),
+                severity: field("severity"),
+                message: field("message"),
+                start,
+                end,
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionView {
+    pub draft_id: i64,
+    pub number: i64,
+    pub origin: store::Origin,
+    pub state: store::VersionState,
+    pub text: String,
+    pub findings: Vec<FindingView>,
+    pub model_file: Option<String>,
+    pub restored_from: Option<i64>,
+    pub timings: Option<serde_json::Value>,
+    /// Milliseconds since the epoch, for the UI's own formatting.
+    pub created_at: i64,
+}
+
+impl From<store::Version> for VersionView {
+    fn from(v: store::Version) -> Self {
+        VersionView {
+            findings: findings(&v.text, &v.findings),
+            draft_id: v.draft_id,
+            number: v.number,
+            origin: v.origin,
+            state: v.state,
+            model_file: v.provenance.model_file,
+            restored_from: v.restored_from,
+            timings: v.timings,
+            created_at: v.created_at.millis(),
+            text: v.text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_spans_become_utf16_offsets() {
+        let text = "Señora Muñoz 🫀 recibe ceftriaxona";
+        let byte = text.find("ceftriaxona").unwrap_or_default();
+        let stored = serde_json::json!([
+            {"kind": "farmaco_no_consignado", "severity": "alta", "message": "m",
+             "span": {"start": byte, "end": byte + "ceftriaxona".len()}},
+            {"kind": "diagnostico_omitido", "severity": "media", "message": "o", "span": null},
+            {"kind": "numero_no_consignado", "severity": "baja", "message": "x",
+             "span": {"start": 2, "end": 3}}
+        ]);
+        let views = findings(text, &stored);
+        let utf16: Vec<u16> = text.encode_utf16().collect();
+        let (start, end) = (views[0].start.unwrap_or(0), views[0].end.unwrap_or(0));
+        assert_eq!(String::from_utf16_lossy(&utf16[start..end]), "ceftriaxona");
+        assert_eq!((views[1].start, views[1].end), (None, None));
+        // Byte 3 is inside "ñ": not a boundary, so no span rather than a wrong one.
+        assert_eq!((views[2].start, views[2].end), (None, None));
+    }
+}

@@ -1,0 +1,151 @@
+// The clinician's whole job in the real window, with a small random model
+// the test writes itself (its text is nonsense; the mechanics are real):
+// import → validation warning → load with progress → stream → stop →
+// regenerate → findings → edit → restart → export a PDF.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { AppSession, E2E_OUT, sleep } from "./webdriver.mjs";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const WORK = join(E2E_OUT, "recorrido");
+const DIALOGS = join(WORK, "dialogos");
+const ENV = { EPICRISIS_DB: join(WORK, "epicrisis.sqlite3"), EPICRISIS_E2E_DIALOGS: DIALOGS };
+
+function writeModel() {
+  const synth = join(ROOT, "target", "debug", "examples", "synth_model");
+  assert.ok(existsSync(synth), `falta ${synth}: ejecute "npm run build:e2e"`);
+  const made = spawnSync(synth, ["e2e", "q8_0", join(DIALOGS, "modelo.gguf")], { stdio: "inherit" });
+  assert.equal(made.status, 0, "no se pudo escribir el modelo de prueba");
+}
+
+function writeEpisode() {
+  const episode = JSON.parse(readFileSync(join(ROOT, "tests", "data", "episodes", "neumonia.json"), "utf8"));
+  // A discharge drug without its dose: a warning, which must not block.
+  delete episode.indicaciones_alta.medicamentos[1].dosis;
+  writeFileSync(join(DIALOGS, "episodio.json"), JSON.stringify(episode, null, 2));
+  return episode;
+}
+
+const text = (app, css) => app.innerText(css);
+
+describe("the clinician's journey", () => {
+  let app;
+  let episode;
+
+  before(async () => {
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(DIALOGS, { recursive: true });
+    writeModel();
+    episode = writeEpisode();
+    app = await AppSession.start({ env: ENV });
+  });
+
+  after(async () => {
+    await app?.quit();
+  });
+
+  it("imports an episode and shows its validation warning beside the field", async () => {
+    await (await app.find('[data-testid="importar"]')).click();
+    const summary = await app.until("la advertencia de validación", async () => {
+      const t = await text(app, '[data-testid="resumen-validacion"]');
+      return /advertencia/.test(t) && !/error/.test(t) && t;
+    });
+    assert.match(summary, /1 advertencia/);
+    const field = await app.find("#campo-indicaciones_alta-medicamentos-1--dosis-problemas");
+    assert.match(await field.text(), /Advertencia/);
+    const name = await app.find("#campo-paciente-nombre");
+    assert.equal(await name.attribute("value"), episode.paciente.nombre);
+    await app.screenshot("01-episodio-importado");
+  });
+
+  it("shows the model's facts, then loads it with progress", async () => {
+    await (await app.find('[data-testid="elegir-modelo"]')).click();
+    const facts = await app.find('[data-testid="vista-modelo"]');
+    assert.match(await facts.text(), /Q8_0/);
+    assert.match(await text(app, '[data-testid="memoria-necesaria"]'), /MB/);
+    await app.screenshot("02-vista-modelo");
+    await (await app.find('[data-testid="cargar-modelo"]')).click();
+    const status = await app.until("el modelo cargado", async () => {
+      const t = await text(app, '[data-testid="model-status"]');
+      return /Q8_0 · CPU/.test(t) && t;
+    });
+    assert.match(status, /Q8_0/);
+    const reports = Number(await (await app.find('[data-testid="model-status"]')).attribute("data-progress-reports"));
+    assert.ok(reports > 5, `la barra recibió ${reports} avances`);
+  });
+
+  it("streams the text, stops within moments, and regenerates to the end", async () => {
+    await (await app.find("#campo-paciente-nombre")).click();
+    await app.chord("\uE009", "\uE007"); // Ctrl+Enter
+    const seen = new Set();
+    await app.until("tres textos parciales sucesivos", async () => {
+      const partial = await text(app, '[data-testid="texto-en-curso"]');
+      if (partial.replace("▍", "").trim()) seen.add(partial);
+      return seen.size >= 3;
+    }, 60_000, 50);
+    await app.screenshot("03-generando");
+    await (await app.find('[data-testid="detener"]')).click();
+    const stats = await app.until("la detención", async () => {
+      const t = await text(app, '[data-testid="estadisticas"]');
+      return /detenida/.test(t) && t;
+    }, 5_000, 50);
+    assert.match(stats, /tokens\/s/);
+    const stopped = await text(app, '[data-testid="texto-epicrisis"]');
+    await sleep(700);
+    assert.equal(await text(app, '[data-testid="texto-epicrisis"]'), stopped, "el texto siguió creciendo");
+    await app.screenshot("04-detenida");
+
+    await (await app.find('[data-testid="generar"]')).click();
+    await app.until("el fin de la regeneración", async () => {
+      const t = await text(app, '[data-testid="estadisticas"]');
+      return /terminada|máximo/.test(t) && t;
+    }, 240_000, 250);
+    const versions = await app.findAll('[data-testid="version"]');
+    assert.equal(versions.length, 2);
+  });
+
+  it("lists the findings and marks them in the text", async () => {
+    const findings = await text(app, '[data-testid="hallazgos"]');
+    assert.match(findings, /Revisión contra el episodio \(\d+\)/);
+    assert.match(findings, /diagn/i);
+    const body = await text(app, '[data-testid="texto-epicrisis"]');
+    assert.match(body, /^Paciente femenina de 75 años/, "falta la línea del paciente");
+    assert.match(body, /Controles:\n- Control en policlínico de Medicina Interna en 7 días/, "faltan los controles");
+    await app.screenshot("05-hallazgos");
+  });
+
+  it("keeps an edit as a new version", async () => {
+    await (await app.find('[data-testid="editar"]')).click();
+    const editor = await app.find('[data-testid="editor"]');
+    await editor.type(" Evoluciona favorablemente.");
+    await (await app.find("#buscar-borradores")).click(); // blur saves at once
+    await app.until("la versión de la edición", async () => (await app.findAll('[data-testid="version"]')).length === 3);
+    assert.match(await text(app, '[data-testid="historial"]'), /v3 · Edición/);
+    await app.screenshot("06-editada");
+  });
+
+  it("finds the draft after a restart and exports it as PDF", async () => {
+    await app.quit();
+    app = await AppSession.start({ env: ENV });
+    const draft = await app.until("el borrador en la lista", async () => {
+      const drafts = await app.findAll('[data-testid="borrador"]');
+      return drafts.length === 1 && drafts[0];
+    });
+    assert.match(await draft.text(), /María Inés Soto Carrasco/);
+    await (await app.find('[data-testid="borrador"] .open-draft')).click();
+    await app.until("la epicrisis abierta", async () => /Evoluciona favorablemente/.test(await text(app, '[data-testid="texto-epicrisis"]')));
+    await (await app.find('[data-testid="exportar-pdf"]')).click();
+    const pdf = join(DIALOGS, `${episode.id_atencion}.pdf`);
+    try {
+      await app.until("el PDF exportado", async () => existsSync(pdf) && /exportada/.test(await text(app, '[data-testid="aviso"]')), 60_000);
+    } catch (error) {
+      await app.screenshot("07-exportacion-fallida");
+      throw error;
+    }
+    assert.equal(readFileSync(pdf).subarray(0, 5).toString(), "%PDF-");
+    await app.screenshot("07-exportada");
+  });
+});

@@ -1,0 +1,384 @@
+// The window's state and the clinician's actions, in one place: the
+// components render it and call these methods; every step of real work is
+// a command in the Rust shell (backend.ts).
+import * as api from "./backend";
+import type {
+  AppInfo,
+  DraftSummary,
+  LoadedInfo,
+  OpenedDraft,
+  Problem,
+  Status,
+  UiError,
+  VersionView,
+} from "./backend";
+import { emptyEpisode, suggestedName, withSections, type Json } from "./episode";
+
+export interface Notice {
+  tone: "error" | "info";
+  text: string;
+  undo?: () => void;
+}
+
+export interface LiveStats {
+  tokens: number;
+  elapsedMs: number;
+  tokensPerS: number;
+}
+
+const CHECK_DELAY_MS = 250;
+const AUTOSAVE_DELAY_MS = 800;
+
+export class Desk {
+  info: AppInfo | null = $state(null);
+  episode: Json = $state(emptyEpisode());
+  problems: Problem[] = $state([]);
+  /** The form is not valid JSON for the format (a wrong type pasted). */
+  formError: UiError | null = $state(null);
+  model: LoadedInfo | null = $state(null);
+  draft: OpenedDraft | null = $state(null);
+  /** The version shown in the epicrisis pane. */
+  version: VersionView | null = $state(null);
+  /** Text arriving from the model, before it becomes a version. */
+  streaming: string | null = $state(null);
+  live: LiveStats | null = $state(null);
+  lastReason: string | null = $state(null);
+  drafts: DraftSummary[] = $state([]);
+  search = $state("");
+  notice: Notice | null = $state(null);
+  /** Text being edited and not yet saved as a version. */
+  pendingEdit: string | null = $state(null);
+
+  private checkTimer: ReturnType<typeof setTimeout> | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private editTimer: ReturnType<typeof setTimeout> | undefined;
+
+  get hasErrors(): boolean {
+    return this.formError !== null || this.problems.some((p) => p.severity === "error");
+  }
+
+  get generating(): boolean {
+    return this.streaming !== null;
+  }
+
+  get isFinal(): boolean {
+    return this.draft?.summary.status === "final";
+  }
+
+  json(): string {
+    return JSON.stringify(this.episode, null, 2);
+  }
+
+  fail(error: unknown) {
+    const e = api.asUiError(error);
+    if (e.kind === "cancelado") return;
+    this.notice = { tone: "error", text: e.message };
+  }
+
+  say(text: string, undo?: () => void) {
+    this.notice = { tone: "info", text, undo };
+  }
+
+  async init() {
+    try {
+      this.info = await api.appInfo();
+      if (this.info.database_error) {
+        this.notice = { tone: "error", text: this.info.database_error.message };
+        return;
+      }
+      const saved = await api.formLoad();
+      if (saved) this.setEpisode(JSON.parse(saved), false);
+      else await this.check();
+      this.model = await api.modelStatus();
+      await this.refreshDrafts();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  // ---- the form ----
+
+  setEpisode(value: Json, save = true) {
+    this.episode = withSections(value);
+    this.changed(save);
+  }
+
+  /** Called on every edit: validates soon and autosaves a little later. */
+  changed(save = true) {
+    clearTimeout(this.checkTimer);
+    this.checkTimer = setTimeout(() => this.check(), CHECK_DELAY_MS);
+    if (save) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = setTimeout(() => this.saveForm(), AUTOSAVE_DELAY_MS);
+    }
+  }
+
+  async check() {
+    try {
+      const checked = await api.episodeCheck(this.json());
+      this.problems = checked.problems;
+      this.formError = null;
+    } catch (error) {
+      this.formError = api.asUiError(error);
+      this.problems = [];
+    }
+  }
+
+  async saveForm() {
+    try {
+      await api.formSave(this.json());
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async importJson() {
+    try {
+      const imported = await api.episodeImport();
+      this.draft = null;
+      this.version = null;
+      this.setEpisode(JSON.parse(imported.source));
+      this.say(`Episodio importado desde ${imported.path}.`);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Pasted Episode JSON; refused with the reason when it is not JSON. */
+  pasteJson(text: string): boolean {
+    try {
+      const value = JSON.parse(text);
+      this.draft = null;
+      this.version = null;
+      this.setEpisode(value);
+      this.say("Episodio pegado en el formulario.");
+      return true;
+    } catch (error) {
+      this.notice = {
+        tone: "error",
+        text: `El texto pegado no es JSON válido: ${(error as Error).message}. Copie el archivo de episodio completo.`,
+      };
+      return false;
+    }
+  }
+
+  async exportJson() {
+    try {
+      const path = await api.episodeExportJson(this.json(), suggestedName(this.episode, "json"));
+      this.say(`Episodio guardado en ${path}.`);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async newEpisode() {
+    try {
+      await api.formClear();
+      this.draft = null;
+      this.version = null;
+      this.episode = emptyEpisode();
+      await this.check();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  // ---- writing the epicrisis ----
+
+  async generate() {
+    if (this.generating || this.hasErrors) return;
+    await this.flushEdit();
+    this.notice = null;
+    this.streaming = "";
+    this.live = { tokens: 0, elapsedMs: 0, tokensPerS: 0 };
+    this.lastReason = null;
+    try {
+      const written = await api.generate(this.json(), this.draft?.summary.id ?? null, (event) => {
+        if (event.event === "delta") {
+          this.streaming = (this.streaming ?? "") + event.text;
+          this.live = { tokens: event.tokens, elapsedMs: event.elapsed_ms, tokensPerS: event.tokens_per_s };
+        }
+      });
+      this.lastReason = written.reason;
+      await this.openDraft(written.draft_id, written.version.number);
+      if (written.reason === "cancelled") this.say("Generación detenida: se guardó el texto producido hasta ahí.");
+    } catch (error) {
+      this.fail(error);
+      if (this.draft) await this.openDraft(this.draft.summary.id);
+    } finally {
+      this.streaming = null;
+      await this.refreshDrafts();
+    }
+  }
+
+  async stop() {
+    try {
+      await api.generateStop();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async deterministic() {
+    if (this.hasErrors) return;
+    await this.flushEdit();
+    try {
+      const written = await api.draftDeterministic(this.json(), this.draft?.summary.id ?? null);
+      await this.openDraft(written.draft_id, written.version.number);
+      await this.refreshDrafts();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  // ---- drafts ----
+
+  async refreshDrafts() {
+    try {
+      this.drafts = await api.draftsList(this.search);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async openDraft(id: number, number?: number) {
+    try {
+      await this.flushEdit();
+      const opened = await api.draftOpen(id);
+      this.draft = opened;
+      const versions = opened.versions;
+      this.version = versions.find((v) => v.number === number) ?? versions[versions.length - 1] ?? null;
+      if (this.episode === null || JSON.stringify(this.episode, null, 2) !== opened.episode_json) {
+        this.episode = withSections(JSON.parse(opened.episode_json));
+        await this.check();
+        await this.saveForm();
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async duplicate(id: number) {
+    try {
+      const copy = await api.draftDuplicate(id);
+      await this.refreshDrafts();
+      await this.openDraft(copy);
+      this.say("Borrador duplicado.");
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async remove(id: number) {
+    try {
+      await api.draftDelete(id);
+      if (this.draft?.summary.id === id) {
+        this.draft = null;
+        this.version = null;
+      }
+      await this.refreshDrafts();
+      this.say("Borrador eliminado.", async () => {
+        try {
+          await api.draftUndelete(id);
+          this.notice = null;
+          await this.refreshDrafts();
+        } catch (error) {
+          this.fail(error);
+        }
+      });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async setStatus(status: Status) {
+    if (!this.draft) return;
+    try {
+      await this.flushEdit();
+      await api.draftSetStatus(this.draft.summary.id, status);
+      await this.openDraft(this.draft.summary.id, this.version?.number);
+      await this.refreshDrafts();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  // ---- edits and history ----
+
+  /** The clinician typed in the text: kept as a version after a pause. */
+  edit(text: string) {
+    this.pendingEdit = text;
+    clearTimeout(this.editTimer);
+    this.editTimer = setTimeout(() => this.flushEdit(), AUTOSAVE_DELAY_MS * 2);
+  }
+
+  async flushEdit() {
+    clearTimeout(this.editTimer);
+    const text = this.pendingEdit;
+    if (text === null || !this.draft || text === this.version?.text) {
+      this.pendingEdit = null;
+      return;
+    }
+    this.pendingEdit = null;
+    const before = this.draft.summary.id;
+    try {
+      const saved = await api.editSave(before, text);
+      const opened = await api.draftOpen(saved.draft_id);
+      this.draft = opened;
+      this.version = opened.versions.find((v) => v.number === saved.number) ?? saved;
+      if (saved.draft_id !== before) {
+        this.say("El borrador final no cambia: la edición quedó en un borrador nuevo.");
+      }
+      await this.refreshDrafts();
+    } catch (error) {
+      this.pendingEdit = text;
+      this.fail(error);
+    }
+  }
+
+  async restore(number: number) {
+    if (!this.draft) return;
+    try {
+      const restored = await api.versionRestore(this.draft.summary.id, number);
+      await this.openDraft(restored.draft_id, restored.number);
+      this.say(`Versión ${number} restaurada como versión ${restored.number}.`);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async exportVersion(format: "pdf" | "texto") {
+    if (!this.draft || !this.version) return;
+    await this.flushEdit();
+    try {
+      const path = await api.exportVersion(
+        this.draft.summary.id,
+        this.version.number,
+        format,
+        suggestedName(this.episode, format === "pdf" ? "pdf" : "txt"),
+      );
+      this.say(`Epicrisis exportada a ${path}.`);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async settleInterrupted(id: number, number: number, keep: boolean) {
+    try {
+      if (keep) {
+        const kept = await api.interruptedResume(id, number);
+        await this.openDraft(kept.draft_id, kept.number);
+      } else {
+        await api.interruptedDiscard(id, number);
+      }
+      if (this.info?.opened) {
+        this.info.opened.interrupted = this.info.opened.interrupted.filter(
+          (i) => !(i.draft_id === id && i.version === number),
+        );
+      }
+      await this.refreshDrafts();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+}
