@@ -33,6 +33,11 @@ const drug: Field[] = [
   { key: "frecuencia", label: "Frecuencia" },
 ];
 
+const diagnosis: Field[] = [
+  { key: "codigo", label: "CIE-10" },
+  { key: "nombre", label: "Diagnóstico", wide: true },
+];
+
 export const LISTS: Record<string, ListSection> = {
   medicos: { path: "antecedentes.medicos", title: "Antecedentes médicos", item: "antecedente", fields: null },
   quirurgicos: { path: "antecedentes.quirurgicos", title: "Antecedentes quirúrgicos", item: "antecedente", fields: null },
@@ -42,10 +47,7 @@ export const LISTS: Record<string, ListSection> = {
     path: "diagnostico_ingreso",
     title: "Diagnósticos de ingreso",
     item: "diagnóstico",
-    fields: [
-      { key: "codigo", label: "CIE-10" },
-      { key: "nombre", label: "Diagnóstico", wide: true },
-    ],
+    fields: diagnosis,
   },
   procedimientos: {
     path: "procedimientos",
@@ -90,10 +92,7 @@ export const LISTS: Record<string, ListSection> = {
     path: "diagnostico_egreso",
     title: "Diagnósticos de egreso",
     item: "diagnóstico",
-    fields: [
-      { key: "codigo", label: "CIE-10" },
-      { key: "nombre", label: "Diagnóstico", wide: true },
-    ],
+    fields: diagnosis,
   },
   medicamentos: {
     path: "indicaciones_alta.medicamentos",
