@@ -55,14 +55,13 @@ pub fn pick_open<R: tauri::Runtime>(
         OpenKind::Episodio => "Episodio JSON",
         OpenKind::Modelo => "Modelo GGUF",
     };
-    app.dialog()
+    let picked = app
+        .dialog()
         .file()
         .set_title(title)
         .add_filter(label, extensions)
-        .blocking_pick_file()
-        .ok_or_else(UiError::cancelled)?
-        .into_path()
-        .map_err(|e| UiError::new("dialogo", format!("La ruta elegida no es válida: {e}")))
+        .blocking_pick_file();
+    chosen(picked)
 }
 
 pub fn pick_save<R: tauri::Runtime>(
@@ -75,11 +74,18 @@ pub fn pick_save<R: tauri::Runtime>(
         return Ok(dir.join(suggested));
     }
     let (label, extensions) = kind.filter();
-    app.dialog()
+    let picked = app
+        .dialog()
         .file()
         .set_file_name(suggested)
         .add_filter(label, extensions)
-        .blocking_save_file()
+        .blocking_save_file();
+    chosen(picked)
+}
+
+/// The path the clinician chose; closing the dialog is `cancelado`.
+fn chosen(picked: Option<tauri_plugin_dialog::FilePath>) -> UiResult<PathBuf> {
+    picked
         .ok_or_else(UiError::cancelled)?
         .into_path()
         .map_err(|e| UiError::new("dialogo", format!("La ruta elegida no es válida: {e}")))

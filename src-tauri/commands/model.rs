@@ -56,12 +56,7 @@ pub async fn model_inspect(desk: State<'_, Desk>, path: String) -> UiResult<Mode
     })
     .await
     .map_err(|e| UiError::new("interno", format!("La revisión del modelo falló: {e}")))??;
-    let context = settings
-        .context
-        .map_or(engine::DEFAULT_CONTEXT.min(facts.context_length), |c| {
-            c as usize
-        });
-    let memory = facts.memory(context);
+    let memory = facts.memory(facts.context_for(settings.context.map(|c| c as usize)));
     let available_bytes = engine::device::available_memory();
     Ok(ModelPreview {
         path,
@@ -81,8 +76,7 @@ pub async fn model_load(
     path: String,
     progress: Channel<f32>,
 ) -> UiResult<engine::LoadedInfo> {
-    let mut settings = settings(&desk);
-    let options = load_options(&settings, PathBuf::from(&path))?;
+    let options = load_options(&settings(&desk), PathBuf::from(&path))?;
     let cancel = desk
         .start_loading()
         .ok_or_else(|| UiError::busy("ya se está cargando un modelo"))?;
@@ -99,8 +93,7 @@ pub async fn model_load(
         .map_err(|e| UiError::new("interno", format!("La carga del modelo falló: {e}")))??;
     let info = engine.info().clone();
     desk.set_engine(Some(Arc::new(engine)));
-    settings.model_path = Some(PathBuf::from(path));
-    desk.with_store(|s| Ok(s.save_settings(&settings)?))?;
+    remember_model(&desk, Some(PathBuf::from(path)))?;
     Ok(info)
 }
 
@@ -118,9 +111,15 @@ pub fn model_status(desk: State<'_, Desk>) -> Option<engine::LoadedInfo> {
 #[tauri::command]
 pub fn model_unload(desk: State<'_, Desk>) -> UiResult<()> {
     desk.set_engine(None);
+    remember_model(&desk, None)
+}
+
+/// Saves the model choice into the settings as they are now (not as they
+/// were when a load began: the clinician may have saved others meanwhile).
+fn remember_model(desk: &Desk, path: Option<PathBuf>) -> UiResult<()> {
     desk.with_store(|s| {
         let mut settings = s.settings()?;
-        settings.model_path = None;
+        settings.model_path = path;
         Ok(s.save_settings(&settings)?)
     })
 }

@@ -141,6 +141,13 @@ impl ModelFacts {
         })
     }
 
+    /// The context a load allocates when asked for `requested` tokens (or
+    /// none): [`crate::DEFAULT_CONTEXT`], or the model's own if smaller.
+    /// `Model::load` refuses a request beyond the model's.
+    pub fn context_for(&self, requested: Option<usize>) -> usize {
+        requested.unwrap_or_else(|| crate::DEFAULT_CONTEXT.min(self.context_length))
+    }
+
     /// The memory a load with `context` tokens of KV cache will need.
     pub fn memory(&self, context: usize) -> MemoryEstimate {
         let weights_bytes = self.file_size;

@@ -145,9 +145,7 @@ impl Session {
             &special("tokenizer.ggml.eos_token_id"),
         );
         // Model::load refuses a context of 0 or beyond the model's.
-        let context = opts
-            .context
-            .unwrap_or_else(|| DEFAULT_CONTEXT.min(facts.context_length));
+        let context = facts.context_for(opts.context);
         let selected = device::select(opts.device);
         let model = Model::load(
             &file,

@@ -68,8 +68,7 @@ pub fn save_edit(
 ) -> Result<(store::Version, Checked), Error> {
     let episode = draft_episode(&store.draft(draft)?)?;
     let checked = crate::check_text(&episode, text);
-    let findings = serde_json::to_value(&checked.findings).unwrap_or_default();
-    let version = store.save_edit(draft, text, findings)?;
+    let version = store.save_edit(draft, text, checked.findings_json())?;
     Ok((version, checked))
 }
 

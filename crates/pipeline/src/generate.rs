@@ -165,7 +165,7 @@ pub fn generate_version(
         seed: Some(sampling.seed),
         profile: Some(profile.as_str().to_string()),
     };
-    let mut streaming = lock(store)?.begin_generation(draft, provenance)?;
+    let mut streaming = lock(store).begin_generation(draft, provenance)?;
     let mut raw = String::new();
     let mut save_error = None;
     let outcome = generate(
@@ -178,10 +178,9 @@ pub fn generate_version(
             on_delta(delta);
             raw.push_str(delta);
             if save_error.is_none() {
-                let saved = lock(store).and_then(|mut s| Ok(s.save_partial(&mut streaming, &raw)?));
-                if let Err(e) = saved {
+                if let Err(e) = lock(store).save_partial(&mut streaming, &raw) {
                     // Stop rather than stream text that cannot be kept.
-                    save_error = Some(e);
+                    save_error = Some(Error::from(e));
                     cancel.cancel();
                 }
             }
@@ -192,31 +191,33 @@ pub fn generate_version(
     }
     match outcome {
         Ok(generated) => {
-            let findings = serde_json::to_value(&generated.checked.findings).unwrap_or_default();
-            let version = lock(store)?.finish_generation(
+            let version = lock(store).finish_generation(
                 streaming,
                 &generated.checked.text,
                 Some(generated.timings()),
-                findings,
+                generated.checked.findings_json(),
             )?;
             Ok(GeneratedVersion { generated, version })
         }
         Err(error) => {
-            let text = clinical::finish(episode, &raw);
-            let findings =
-                serde_json::to_value(clinical::verify(episode, &text)).unwrap_or_default();
+            let partial = check_text(episode, &clinical::finish(episode, &raw));
             let timings =
                 serde_json::json!({ "error": error.kind(), "mensaje": error.to_string() });
-            lock(store)?.finish_generation(streaming, &text, Some(timings), findings)?;
+            lock(store).finish_generation(
+                streaming,
+                &partial.text,
+                Some(timings),
+                partial.findings_json(),
+            )?;
             Err(error)
         }
     }
 }
 
-fn lock(store: &Mutex<store::Store>) -> Result<std::sync::MutexGuard<'_, store::Store>, Error> {
-    // A panic while holding the lock cannot leave SQLite half-written (each
-    // write is one transaction), so the store is still usable.
-    Ok(store
+/// A panic while holding the lock cannot leave SQLite half-written (each
+/// write is one transaction), so a poisoned store is still usable.
+fn lock(store: &Mutex<store::Store>) -> std::sync::MutexGuard<'_, store::Store> {
+    store
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner))
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

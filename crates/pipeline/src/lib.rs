@@ -169,6 +169,13 @@ pub struct Checked {
     pub findings: Vec<Finding>,
 }
 
+impl Checked {
+    /// The findings as the store keeps them with a version.
+    pub fn findings_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.findings).unwrap_or_default()
+    }
+}
+
 /// The deterministic epicrisis of an episode, checked like any other draft.
 pub fn deterministic(episode: &Episode) -> Checked {
     let text = clinical::draft(episode);
@@ -207,7 +214,6 @@ pub fn add_checked_version(
     provenance: store::Provenance,
     timings: Option<serde_json::Value>,
 ) -> Result<store::Version, Error> {
-    let findings = serde_json::to_value(&checked.findings).unwrap_or_default();
     let version = store.add_version(
         draft,
         origin,
@@ -215,7 +221,7 @@ pub fn add_checked_version(
             text: checked.text.clone(),
             provenance,
             timings,
-            findings,
+            findings: checked.findings_json(),
         },
     )?;
     Ok(version)

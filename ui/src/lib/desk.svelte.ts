@@ -248,7 +248,7 @@ export class Desk {
       this.draft = opened;
       const versions = opened.versions;
       this.version = versions.find((v) => v.number === number) ?? versions[versions.length - 1] ?? null;
-      if (this.episode === null || JSON.stringify(this.episode, null, 2) !== opened.episode_json) {
+      if (this.json() !== opened.episode_json) {
         this.episode = withSections(JSON.parse(opened.episode_json));
         await this.check();
         await this.saveForm();
