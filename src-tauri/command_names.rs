@@ -3,6 +3,7 @@
 // capability grants exactly these), so the two can never drift apart.
 pub const COMMANDS: &[&str] = &[
     "app_info",
+    "welcome_choose",
     "episode_check",
     "episode_import",
     "episode_export_json",
@@ -12,6 +13,7 @@ pub const COMMANDS: &[&str] = &[
     "model_choose",
     "model_inspect",
     "model_load",
+    "model_copy",
     "model_cancel_load",
     "model_status",
     "model_unload",

@@ -42,6 +42,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tau
         .manage(desk)
         .invoke_handler(tauri::generate_handler![
             app::app_info,
+            app::welcome_choose,
             episode::episode_check,
             episode::episode_import,
             episode::episode_export_json,
@@ -51,6 +52,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tau
             model::model_choose,
             model::model_inspect,
             model::model_load,
+            model::model_copy,
             model::model_cancel_load,
             model::model_status,
             model::model_unload,

@@ -97,6 +97,46 @@ pub async fn model_load(
     Ok(info)
 }
 
+/// Copies the chosen model into the app's models folder, because the
+/// clinician asked (a file on removable or network storage); sends the share
+/// copied (0 to 1) on `progress` and returns the copy's path, which is then
+/// loaded like any other. "Cancelar carga" stops the copy too.
+#[tauri::command]
+pub async fn model_copy(
+    desk: State<'_, Desk>,
+    path: String,
+    progress: Channel<f32>,
+) -> UiResult<String> {
+    let folder = desk
+        .db_path
+        .as_deref()
+        .map(store::model_folder::folder)
+        .ok_or_else(|| {
+            UiError::new(
+                "sin_base",
+                "No hay carpeta de modelos porque la base de datos no se pudo abrir; cargue el modelo desde donde está.",
+            )
+        })?;
+    let cancel = desk
+        .start_loading()
+        .ok_or_else(|| UiError::busy("ya se está cargando un modelo"))?;
+    let copied = tauri::async_runtime::spawn_blocking(move || {
+        store::model_folder::copy_model(PathBuf::from(path).as_path(), &folder, |done, total| {
+            let _ = progress.send(if total == 0 {
+                1.0
+            } else {
+                done as f32 / total as f32
+            });
+            !cancel.is_cancelled()
+        })
+    })
+    .await;
+    desk.finish_loading();
+    let copy = copied
+        .map_err(|e| UiError::new("interno", format!("La copia del modelo falló: {e}")))??;
+    Ok(copy.display().to_string())
+}
+
 #[tauri::command]
 pub fn model_cancel_load(desk: State<'_, Desk>) -> bool {
     desk.cancel_loading()

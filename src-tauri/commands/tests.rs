@@ -17,6 +17,26 @@ fn app_info_reports_the_version_and_the_database() {
 }
 
 #[test]
+fn the_welcome_shows_until_answered_and_then_never_again() {
+    let app = MockApp::new();
+    let info = app.ok("app_info", json!({}));
+    assert_eq!(info["first_run"], true);
+    assert!(info["models_folder"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("modelos")));
+    let error = app.err("welcome_choose", json!({ "choice": "quizas" }));
+    assert!(error.to_string().contains("quizas"), "{error}");
+    assert_eq!(app.ok("app_info", json!({}))["first_run"], true);
+    app.ok("welcome_choose", json!({ "choice": "deterministic" }));
+    assert_eq!(app.ok("app_info", json!({}))["first_run"], false);
+    let settings = app.ok("settings_get", json!({}));
+    assert_eq!(settings["start_choice"], "deterministic");
+    // Saving other settings keeps the answer.
+    app.ok("settings_save", json!({ "settings": settings }));
+    assert_eq!(app.ok("app_info", json!({}))["first_run"], false);
+}
+
+#[test]
 fn capability_lists_every_command_and_nothing_else() {
     let capability: serde_json::Value =
         serde_json::from_str(include_str!("../capabilities/main.json")).expect("valid JSON");

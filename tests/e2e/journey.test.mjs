@@ -1,10 +1,11 @@
 // The clinician's whole job in the real window, with a small random model
 // the test writes itself (its text is nonsense; the mechanics are real):
-// import → validation warning → load with progress → stream → stop →
-// regenerate → findings → edit → restart → export a PDF.
+// first-run welcome → model chosen there, copied and loaded with progress →
+// import → validation warning → stream → stop → regenerate → findings →
+// edit → restart → export a PDF.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AppSession, E2E_OUT, sleep } from "./webdriver.mjs";
@@ -47,6 +48,32 @@ describe("the clinician's journey", () => {
     await app?.quit();
   });
 
+  it("welcomes a first run, where the model is chosen, copied on request and loaded with progress", async () => {
+    const welcome = await app.find('[data-testid="bienvenida"]');
+    assert.match(await welcome.text(), /Ningún dato del paciente sale del equipo/);
+    assert.equal(await text(app, '[data-testid="ruta-base"]'), ENV.EPICRISIS_DB);
+    await app.screenshot("00-bienvenida");
+    await (await app.find('[data-testid="bienvenida-elegir-modelo"]')).click();
+    const facts = await app.find('[data-testid="vista-modelo"]');
+    assert.match(await facts.text(), /Q8_0/);
+    assert.match(await text(app, '[data-testid="memoria-necesaria"]'), /MB/);
+    await (await app.find('[data-testid="copiar-modelo"]')).click();
+    await app.screenshot("02-vista-modelo");
+    await (await app.find('[data-testid="cargar-modelo"]')).click();
+    const status = await app.until("el modelo cargado", async () => {
+      const t = await text(app, '[data-testid="model-status"]');
+      return /Q8_0 · CPU/.test(t) && t;
+    });
+    assert.match(status, /Q8_0/);
+    const reports = Number(await (await app.find('[data-testid="model-status"]')).attribute("data-progress-reports"));
+    assert.ok(reports > 5, `la barra recibió ${reports} avances`);
+    // Copied because the box was ticked; the original stays where it was.
+    const copy = join(WORK, "modelos", "modelo", "modelo.gguf");
+    assert.ok(existsSync(copy), `no se copió el modelo a ${copy}`);
+    assert.equal(statSync(copy).size, statSync(join(DIALOGS, "modelo.gguf")).size);
+    assert.ok(existsSync(join(DIALOGS, "modelo.gguf")));
+  });
+
   it("imports an episode and shows its validation warning beside the field", async () => {
     await (await app.find('[data-testid="importar"]')).click();
     const summary = await app.until("la advertencia de validación", async () => {
@@ -59,22 +86,6 @@ describe("the clinician's journey", () => {
     const name = await app.find("#campo-paciente-nombre");
     assert.equal(await name.attribute("value"), episode.paciente.nombre);
     await app.screenshot("01-episodio-importado");
-  });
-
-  it("shows the model's facts, then loads it with progress", async () => {
-    await (await app.find('[data-testid="elegir-modelo"]')).click();
-    const facts = await app.find('[data-testid="vista-modelo"]');
-    assert.match(await facts.text(), /Q8_0/);
-    assert.match(await text(app, '[data-testid="memoria-necesaria"]'), /MB/);
-    await app.screenshot("02-vista-modelo");
-    await (await app.find('[data-testid="cargar-modelo"]')).click();
-    const status = await app.until("el modelo cargado", async () => {
-      const t = await text(app, '[data-testid="model-status"]');
-      return /Q8_0 · CPU/.test(t) && t;
-    });
-    assert.match(status, /Q8_0/);
-    const reports = Number(await (await app.find('[data-testid="model-status"]')).attribute("data-progress-reports"));
-    assert.ok(reports > 5, `la barra recibió ${reports} avances`);
   });
 
   it("streams the text, stops within moments, and regenerates to the end", async () => {
@@ -135,6 +146,7 @@ describe("the clinician's journey", () => {
       return drafts.length === 1 && drafts[0];
     });
     assert.match(await draft.text(), /María Inés Soto Carrasco/);
+    assert.equal((await app.findAll('[data-testid="bienvenida"]')).length, 0, "la bienvenida volvió a aparecer");
     await (await app.find('[data-testid="borrador"] .open-draft')).click();
     await app.until("la epicrisis abierta", async () => /Evoluciona favorablemente/.test(await text(app, '[data-testid="texto-epicrisis"]')));
     await (await app.find('[data-testid="exportar-pdf"]')).click();

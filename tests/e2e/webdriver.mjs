@@ -4,7 +4,7 @@
 // the WebKitGTK view inside our binary. We talk to it with plain fetch so the
 // end-to-end tests need no browser-automation framework (and download none).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -57,6 +57,31 @@ function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Running processes of `executable` (Linux /proc; the harness runs under Xvfb). */
+function processesOf(executable) {
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/exe`) === executable) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Signals `pids`, ignoring those already gone. */
+function signal(pids, name) {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 async function waitForDriver(base, deadlineMs) {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
@@ -72,14 +97,18 @@ async function waitForDriver(base, deadlineMs) {
 }
 
 export class AppSession {
-  constructor(base, sessionId, driver) {
+  constructor(base, sessionId, driver, launchedAt, application) {
     this.base = base;
     this.sessionId = sessionId;
     this.driver = driver;
+    this.application = realpathSync(application);
+    /** performance.now() just before the driver was asked to start the app. */
+    this.launchedAt = launchedAt;
   }
 
-  static async start({ env = {} } = {}) {
-    const application = appBinary();
+  /** Starts `application` (the build tree's binary unless told otherwise,
+   * e.g. an installed one) with `env` added to this process's environment. */
+  static async start({ env = {}, application = appBinary() } = {}) {
     const { tauriDriver, webkitDriver } = driverPaths();
     const port = await freePort();
     const nativePort = await freePort();
@@ -91,10 +120,11 @@ export class AppSession {
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitForDriver(base, 15_000);
+      const launchedAt = performance.now();
       const created = await request(base, "POST", "/session", {
         capabilities: { alwaysMatch: { "tauri:options": { application } } },
       });
-      return new AppSession(base, created.sessionId, driver);
+      return new AppSession(base, created.sessionId, driver, launchedAt, application);
     } catch (error) {
       driver.kill("SIGTERM");
       throw error;
@@ -181,10 +211,22 @@ export class AppSession {
     return { path, png: PNG.sync.read(bytes) };
   }
 
+  /** Ends the session and makes sure the app is gone: WebKitWebDriver
+   * ends the app it launched, but not when it is itself stopped first, and
+   * an app left running would hold the test runner's output open (a run
+   * that never ends) and the database the next test opens. */
   async quit() {
     try {
       await request(this.base, "DELETE", `/session/${this.sessionId}`);
     } finally {
+      let deadline = Date.now() + 5_000;
+      while (processesOf(this.application).length && Date.now() < deadline) await sleep(100);
+      const left = processesOf(this.application);
+      if (left.length) console.log(`quit: ${this.application} still running 5 s after the session ended; ending it`);
+      signal(left, "SIGTERM");
+      deadline = Date.now() + 3_000;
+      while (processesOf(this.application).length && Date.now() < deadline) await sleep(100);
+      signal(processesOf(this.application), "SIGKILL");
       this.driver.kill("SIGTERM");
     }
   }

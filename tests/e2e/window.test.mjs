@@ -27,6 +27,14 @@ describe("the Epicrisis window", () => {
     assert.equal(await app.title(), "Epicrisis");
   });
 
+  it("welcomes a first run and closes the welcome on the clinician's answer", async () => {
+    const welcome = await app.find('[data-testid="bienvenida"]');
+    assert.match(await welcome.text(), /Ningún dato del paciente sale del equipo/);
+    assert.equal(await app.innerText('[data-testid="ruta-base"]'), join(E2E_OUT, "ventana", "epicrisis.sqlite3"));
+    await (await app.find('[data-testid="continuar-sin-modelo"]')).click();
+    await app.until("la bienvenida cerrada", async () => (await app.findAll('[data-testid="bienvenida"]')).length === 0);
+  });
+
   it("shows the header, the model status and the three regions", async () => {
     const heading = await app.find("h1");
     assert.equal(await heading.text(), "Epicrisis");

@@ -45,12 +45,15 @@ impl Shared {
     /// Whether an embedded font has a glyph for `c`. PDF/A forbids the
     /// empty "missing glyph" box, so typst refuses the whole document over
     /// one character no font covers (a CJK name, an emoji pasted in).
+    /// Control characters (a NUL in a model's output) count as uncovered even
+    /// where a font maps them to an empty glyph: PDF/A refuses them.
     fn covers(&self, c: char) -> bool {
         c.is_whitespace()
-            || self
-                .fonts
-                .iter()
-                .any(|f| f.info().coverage.contains(c as u32))
+            || !c.is_control()
+                && self
+                    .fonts
+                    .iter()
+                    .any(|f| f.info().coverage.contains(c as u32))
     }
 }
 

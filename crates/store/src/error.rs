@@ -42,6 +42,8 @@ pub enum Error {
     NotGenerating(i64),
     #[error("el ajuste «{key}» tiene un valor inválido: {reason}")]
     Setting { key: String, reason: String },
+    #[error("se canceló la copia del modelo; no quedó ningún archivo a medias")]
+    Cancelled,
     #[error("{path}: {reason}")]
     Io { path: PathBuf, reason: String },
     #[error("error de la base de datos {path}: {source}")]
@@ -67,6 +69,7 @@ impl Error {
             Error::Transition { .. } => "transicion_invalida",
             Error::NotGenerating(_) => "sin_generacion",
             Error::Setting { .. } => "ajuste_invalido",
+            Error::Cancelled => "cancelado",
             Error::Io { .. } => "archivo",
             Error::Sqlite { .. } => "base_de_datos",
         }

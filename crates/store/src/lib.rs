@@ -30,6 +30,7 @@ pub mod form;
 mod generation;
 mod list;
 pub mod location;
+pub mod model_folder;
 mod open;
 mod records;
 mod schema;
@@ -46,6 +47,6 @@ pub use records::{
     VersionState,
 };
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
-pub use settings::{Paper, SamplingSettings, Settings};
+pub use settings::{Paper, SamplingSettings, Settings, StartChoice};
 pub use store::{NewVersion, Store};
 pub use time::Timestamp;

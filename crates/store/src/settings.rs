@@ -19,6 +19,17 @@ pub enum Paper {
     Carta,
 }
 
+/// What the clinician chose in the first-run welcome; while unset, the
+/// welcome shows at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StartChoice {
+    /// Choose a model file now.
+    Model,
+    /// Work without a model: the deterministic draft.
+    Deterministic,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -45,6 +56,8 @@ pub struct Settings {
     pub threads: Option<u32>,
     /// Tokens of context to allocate; the engine's default when unset.
     pub context: Option<u32>,
+    /// The first-run choice, once made.
+    pub start_choice: Option<StartChoice>,
 }
 
 /// The sampling a clinician may tune per prompt profile; the rest of the
@@ -86,6 +99,7 @@ impl Default for Settings {
             device: "cpu".into(),
             threads: None,
             context: None,
+            start_choice: None,
         }
     }
 }

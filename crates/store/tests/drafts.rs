@@ -297,6 +297,7 @@ fn settings_round_trip_and_a_bad_value_names_its_key() {
             ..store::SamplingSettings::INSTRUCT
         },
         threads: Some(2),
+        start_choice: Some(store::StartChoice::Deterministic),
         ..store::Settings::default()
     };
     store.save_settings(&settings).unwrap();

@@ -39,10 +39,16 @@ export interface AppInfo {
   name: string;
   version: string;
   database: string | null;
+  models_folder: string | null;
   database_error: UiError | null;
   opened: { interrupted: Interrupted[]; moved_aside: string | null; read_only: boolean } | null;
   cpu_problem: string | null;
+  /** The welcome is still to be answered. */
+  first_run: boolean;
 }
+
+/** The welcome's answer: choose a model now, or draft without one. */
+export type StartChoice = "model" | "deterministic";
 
 export interface ModelFacts {
   file_name: string;
@@ -154,6 +160,7 @@ export interface Settings {
   device: string;
   threads: number | null;
   context: number | null;
+  start_choice: StartChoice | null;
 }
 
 /** True inside the Tauri window; false in a plain browser or under vitest. */
@@ -162,6 +169,7 @@ export function inTauri(): boolean {
 }
 
 export const appInfo = () => invoke<AppInfo>("app_info");
+export const welcomeChoose = (choice: StartChoice) => invoke<void>("welcome_choose", { choice });
 
 export const episodeCheck = (json: string) => invoke<Checked>("episode_check", { json });
 export const episodeImport = () =>
@@ -178,6 +186,12 @@ export function modelLoad(path: string, onProgress: (share: number) => void) {
   const progress = new Channel<number>();
   progress.onmessage = onProgress;
   return invoke<LoadedInfo>("model_load", { path, progress });
+}
+/** Copies the model into the app's models folder; resolves to the copy's path. */
+export function modelCopy(path: string, onProgress: (share: number) => void) {
+  const progress = new Channel<number>();
+  progress.onmessage = onProgress;
+  return invoke<string>("model_copy", { path, progress });
 }
 export const modelCancelLoad = () => invoke<boolean>("model_cancel_load");
 export const modelStatus = () => invoke<LoadedInfo | null>("model_status");
