@@ -9,7 +9,7 @@
 // reported as skipped, with the reason, and the .deb still counts.
 // On Windows and macOS the same command builds what tauri.conf.json
 // configures there (.msi, .dmg).
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,20 +34,33 @@ if (!existsSync(tauri)) {
   process.exit(1);
 }
 
+/** Runs the Tauri CLI, passing its stderr through as it comes and keeping
+ * a copy to tell why it failed. */
+function tauriBuild(args) {
+  return new Promise((done) => {
+    const child = spawn(tauri, args, {
+      cwd: root,
+      stdio: ["ignore", "inherit", "pipe"],
+      env: { CARGO_BUILD_JOBS: "2", ...process.env },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      process.stderr.write(chunk);
+      stderr += chunk;
+    });
+    child.on("error", (error) => done({ status: 1, stderr: String(error) }));
+    child.on("close", (status) => done({ status, stderr }));
+  });
+}
+
 const failed = [];
 const skipped = [];
 for (const kind of wanted) {
   const args = ["build", "--bundles", kind, ...(debug ? ["--debug"] : [])];
   console.log(`\nbundle: tauri ${args.join(" ")}`);
-  const run = spawnSync(tauri, args, {
-    cwd: root,
-    stdio: ["ignore", "inherit", "pipe"],
-    encoding: "utf8",
-    env: { CARGO_BUILD_JOBS: "2", ...process.env },
-  });
-  process.stderr.write(run.stderr ?? "");
+  const run = await tauriBuild(args);
   if (run.status === 0) continue;
-  if (needsDownloads.has(kind) && /lookup address|Downloading|dns|network|connect/i.test(run.stderr ?? "")) {
+  if (needsDownloads.has(kind) && /failed to lookup address|dns error|connection refused|network is unreachable|timed out/i.test(run.stderr ?? "")) {
     skipped.push(`${kind}: Tauri's bundler could not download its ${kind} tools (no internet access here); see docs/bundling.md`);
   } else {
     failed.push(kind);

@@ -203,6 +203,13 @@ export class AppSession {
 
   /** Saves a PNG of the window under target/e2e/ and returns its decoded pixels. */
   async screenshot(name) {
+    // WebKit paints after the command that changed the page returns; a
+    // capture taken at once can show an older frame. Wait for two frames.
+    await this.command("POST", "/execute/async", {
+      script: "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+      args: [],
+    });
+    await sleep(200);
     const base64 = await this.command("GET", "/screenshot");
     const bytes = Buffer.from(base64, "base64");
     mkdirSync(E2E_OUT, { recursive: true });
