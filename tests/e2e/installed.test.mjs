@@ -6,6 +6,8 @@
 //
 // The package comes from `npm run build:e2e` (a debug .deb); set
 // EPICRISIS_DEB to test another, e.g. the release one from `npm run bundle`.
+// EPICRISIS_COLD=1 (root only) empties the page cache before the first
+// launch, so the first start reads the app and WebKit from disk.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -112,6 +114,10 @@ describe("the installed package", () => {
   });
 
   it("opens the installed app's window with the first-run welcome", async () => {
+    if (process.env.EPICRISIS_COLD === "1") {
+      run("sh", ["-c", "sync && echo 3 > /proc/sys/vm/drop_caches"]);
+      timings.page_cache = "dropped";
+    }
     const app = await AppSession.start({ application: join(INSTALL, "usr/bin/epicrisis-app"), env: ENV });
     try {
       assert.equal(await app.title(), "Epicrisis");
