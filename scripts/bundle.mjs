@@ -53,30 +53,46 @@ function tauriBuild(args) {
   });
 }
 
+// Where the Tauri bundler writes each kind, under target/<profile>/bundle/.
+const outDir = { deb: "deb", appimage: "appimage", msi: "msi", app: "macos", dmg: "dmg" };
+const out = join(root, "target", debug ? "debug" : "release", "bundle");
+const started = Date.now();
+/** The files (or .app folders) this run wrote for `kind`. */
+function written(kind) {
+  const dir = join(out, outDir[kind]);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).mtimeMs >= started)
+    // the bundles themselves, not the .deb's staging folder
+    .filter((path) => statSync(path).isFile() || path.endsWith(".app"));
+}
+
+// One Tauri run for every kind: the app is compiled (and, in release,
+// link-time optimised) once. A kind that could not be built is then told
+// apart by what the run wrote.
+const args = ["build", "--bundles", wanted.join(","), ...(debug ? ["--debug"] : [])];
+console.log(`bundle: tauri ${args.join(" ")}`);
+const run = await tauriBuild(args);
+const offline = /failed to lookup address|dns error|connection refused|network is unreachable|timed out/i.test(run.stderr);
 const failed = [];
 const skipped = [];
 for (const kind of wanted) {
-  const args = ["build", "--bundles", kind, ...(debug ? ["--debug"] : [])];
-  console.log(`\nbundle: tauri ${args.join(" ")}`);
-  const run = await tauriBuild(args);
-  if (run.status === 0) continue;
-  if (needsDownloads.has(kind) && /failed to lookup address|dns error|connection refused|network is unreachable|timed out/i.test(run.stderr ?? "")) {
+  const files = written(kind);
+  for (const path of files) {
+    const stat = statSync(path);
+    const size = stat.isFile() ? ` ${(stat.size / 2 ** 20).toFixed(1)} MiB` : "";
+    console.log(`bundle: ${path}${size}`);
+  }
+  if (files.length) continue;
+  if (needsDownloads.has(kind) && offline) {
     skipped.push(`${kind}: Tauri's bundler could not download its ${kind} tools (no internet access here); see docs/bundling.md`);
   } else {
     failed.push(kind);
   }
 }
-
-const out = join(root, "target", debug ? "debug" : "release", "bundle");
-for (const dir of existsSync(out) ? readdirSync(out) : []) {
-  for (const file of readdirSync(join(out, dir))) {
-    const path = join(out, dir, file);
-    const stat = statSync(path);
-    if (stat.isFile()) console.log(`bundle: ${path} ${(stat.size / 2 ** 20).toFixed(1)} MiB`);
-  }
-}
 for (const line of skipped) console.log(`bundle: skipped ${line}`);
-if (failed.length) {
-  console.error(`bundle: failed: ${failed.join(", ")}`);
+if (failed.length || (run.status !== 0 && !skipped.length)) {
+  console.error(`bundle: failed: ${failed.join(", ") || `tauri exited with ${run.status}`}`);
   process.exit(1);
 }

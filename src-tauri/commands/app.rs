@@ -37,10 +37,7 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, desk: State<'_, Des
         name: package.name.clone(),
         version: package.version.to_string(),
         database: desk.db_path.as_ref().map(|p| p.display().to_string()),
-        models_folder: desk
-            .db_path
-            .as_deref()
-            .map(|p| store::model_folder::folder(p).display().to_string()),
+        models_folder: desk.models_folder().map(|p| p.display().to_string()),
         database_error: desk.store().err(),
         opened: desk.opened.clone(),
         cpu_problem: engine::cpu_problem(),
@@ -51,9 +48,5 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, desk: State<'_, Des
 /// Remembers the welcome's answer, so it is asked once.
 #[tauri::command]
 pub fn welcome_choose(desk: State<'_, Desk>, choice: store::StartChoice) -> UiResult<()> {
-    desk.with_store(|s| {
-        let mut settings = s.settings()?;
-        settings.start_choice = Some(choice);
-        Ok(s.save_settings(&settings)?)
-    })
+    desk.with_store(|s| Ok(s.update_settings(|settings| settings.start_choice = Some(choice))?))
 }

@@ -1,7 +1,7 @@
 //! The model: choosing the file, its facts and memory before loading, the
 //! cancellable load with progress, and what is loaded now.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -107,11 +107,7 @@ pub async fn model_copy(
     path: String,
     progress: Channel<f32>,
 ) -> UiResult<String> {
-    let folder = desk
-        .db_path
-        .as_deref()
-        .map(store::model_folder::folder)
-        .ok_or_else(|| {
+    let folder = desk.models_folder().ok_or_else(|| {
             UiError::new(
                 "sin_base",
                 "No hay carpeta de modelos porque la base de datos no se pudo abrir; cargue el modelo desde donde está.",
@@ -121,7 +117,7 @@ pub async fn model_copy(
         .start_loading()
         .ok_or_else(|| UiError::busy("ya se está cargando un modelo"))?;
     let copied = tauri::async_runtime::spawn_blocking(move || {
-        store::model_folder::copy_model(PathBuf::from(path).as_path(), &folder, |done, total| {
+        store::model_folder::copy_model(Path::new(&path), &folder, |done, total| {
             let _ = progress.send(if total == 0 {
                 1.0
             } else {
@@ -157,9 +153,5 @@ pub fn model_unload(desk: State<'_, Desk>) -> UiResult<()> {
 /// Saves the model choice into the settings as they are now (not as they
 /// were when a load began: the clinician may have saved others meanwhile).
 fn remember_model(desk: &Desk, path: Option<PathBuf>) -> UiResult<()> {
-    desk.with_store(|s| {
-        let mut settings = s.settings()?;
-        settings.model_path = path;
-        Ok(s.save_settings(&settings)?)
-    })
+    desk.with_store(|s| Ok(s.update_settings(|settings| settings.model_path = path)?))
 }

@@ -71,6 +71,13 @@ function processesOf(executable) {
   return pids;
 }
 
+/** Waits up to `ms` for `executable` to have no process; returns those left. */
+async function exited(executable, ms) {
+  const deadline = Date.now() + ms;
+  while (processesOf(executable).length && Date.now() < deadline) await sleep(100);
+  return processesOf(executable);
+}
+
 /** Signals `pids`, ignoring those already gone. */
 function signal(pids, name) {
   for (const pid of pids) {
@@ -226,14 +233,10 @@ export class AppSession {
     try {
       await request(this.base, "DELETE", `/session/${this.sessionId}`);
     } finally {
-      let deadline = Date.now() + 5_000;
-      while (processesOf(this.application).length && Date.now() < deadline) await sleep(100);
-      const left = processesOf(this.application);
+      const left = await exited(this.application, 5_000);
       if (left.length) console.log(`quit: ${this.application} still running 5 s after the session ended; ending it`);
       signal(left, "SIGTERM");
-      deadline = Date.now() + 3_000;
-      while (processesOf(this.application).length && Date.now() < deadline) await sleep(100);
-      signal(processesOf(this.application), "SIGKILL");
+      signal(await exited(this.application, 3_000), "SIGKILL");
       this.driver.kill("SIGTERM");
     }
   }

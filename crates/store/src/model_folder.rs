@@ -22,7 +22,7 @@ const COMPANIONS: [&str; 2] = ["tokenizer.json", "tokenizer_config.json"];
 /// Bytes read between two progress reports (and cancellation checks).
 const CHUNK: usize = 8 << 20;
 
-/// Copies `model` (and a `tokenizer.json` beside it) into its own
+/// Copies `model` (and the tokenizer files beside it) into its own
 /// subfolder of `folder`, returning the copied model's path. `progress`
 /// gets the bytes copied so far and the total, and returns `false` to
 /// cancel, which removes the partial copy. A model already copied (same
@@ -39,10 +39,7 @@ pub fn copy_model(
     let total = std::fs::metadata(model)
         .map_err(|e| Error::io(model, &e))?
         .len();
-    let stem = Path::new(name)
-        .file_stem()
-        .map_or_else(|| name.to_os_string(), |s| s.to_os_string());
-    let home = folder.join(stem);
+    let home = folder.join(model.file_stem().unwrap_or(name));
     let target = home.join(name);
     if let Ok(existing) = std::fs::metadata(&target) {
         if existing.len() == total {
@@ -56,19 +53,10 @@ pub fn copy_model(
     }
     std::fs::create_dir_all(&home).map_err(|e| Error::io(&home, &e))?;
     let partial = home.join(format!("{}.parcial", name.to_string_lossy()));
-    let copied = copy_file(model, &partial, total, &mut progress);
-    match copied {
-        Ok(true) => {}
-        Ok(false) => {
-            let _ = std::fs::remove_file(&partial);
-            let _ = std::fs::remove_dir(&home);
-            return Err(Error::Cancelled);
-        }
-        Err(error) => {
-            let _ = std::fs::remove_file(&partial);
-            let _ = std::fs::remove_dir(&home);
-            return Err(error);
-        }
+    if let Err(error) = copy_file(model, &partial, total, &mut progress) {
+        let _ = std::fs::remove_file(&partial);
+        let _ = std::fs::remove_dir(&home);
+        return Err(error);
     }
     std::fs::rename(&partial, &target).map_err(|e| Error::io(&target, &e))?;
     if let Some(beside) = model.parent() {
@@ -84,19 +72,19 @@ pub fn copy_model(
 }
 
 /// Copies `from` into a new `to` in chunks, synced before it returns;
-/// `Ok(false)` when `progress` asked to stop.
+/// `Error::Cancelled` when `progress` asked to stop.
 fn copy_file(
     from: &Path,
     to: &Path,
     total: u64,
     progress: &mut impl FnMut(u64, u64) -> bool,
-) -> Result<bool> {
+) -> Result<()> {
     let mut source = File::open(from).map_err(|e| Error::io(from, &e))?;
     let mut dest = File::create(to).map_err(|e| Error::io(to, &e))?;
     let mut buffer = vec![0u8; CHUNK];
     let mut done = 0u64;
     if !progress(0, total) {
-        return Ok(false);
+        return Err(Error::Cancelled);
     }
     loop {
         let read = source.read(&mut buffer).map_err(|e| Error::io(from, &e))?;
@@ -107,11 +95,10 @@ fn copy_file(
             .map_err(|e| Error::io(to, &e))?;
         done += read as u64;
         if !progress(done, total) {
-            return Ok(false);
+            return Err(Error::Cancelled);
         }
     }
-    dest.sync_all().map_err(|e| Error::io(to, &e))?;
-    Ok(true)
+    dest.sync_all().map_err(|e| Error::io(to, &e))
 }
 
 #[cfg(test)]

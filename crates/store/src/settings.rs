@@ -130,6 +130,14 @@ impl Store {
         })
     }
 
+    /// Changes some fields of the settings as saved now, keeping the rest
+    /// (which another command may have saved meanwhile).
+    pub fn update_settings(&mut self, change: impl FnOnce(&mut Settings)) -> Result<()> {
+        let mut settings = self.settings()?;
+        change(&mut settings);
+        self.save_settings(&settings)
+    }
+
     /// Saves every field; audited with the keys that changed.
     pub fn save_settings(&mut self, settings: &Settings) -> Result<()> {
         let before = self.settings().unwrap_or_default();
