@@ -43,4 +43,6 @@ pub use prompt::{
     Role, Shortening, TEMPLATE_TOKENS_PER_MESSAGE,
 };
 pub use validate::{check_rut, validate, Problem, Report, Severity};
-pub use verify::{has_alta, verify, Finding, FindingKind, Gravedad};
+pub use verify::{
+    eval, has_alta, review, verify, Confirmed, Finding, FindingKind, Gravedad, Review,
+};

@@ -1,0 +1,554 @@
+//! Lab claims: a test named in the text (by its name or a ward alias: PCR,
+//! Hb, crea, GB), the values written after it with their moment (al
+//! ingreso, al alta, máximo, mínimo), pairs written as a course ("186 →
+//! 14", "de 1,41 a 0,88") and trend words ("en descenso"), each aligned
+//! with the episode's `laboratorios_resumen` entry.
+
+use std::ops::Range;
+
+use super::doc::{numbers, same_number};
+use super::facts::LabEntry;
+use super::lexicon::{lexicon, Form, PhraseSet};
+use super::{Ctx, FindingKind, Gravedad, Report};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moment {
+    Ingreso,
+    Alta,
+    Min,
+    Max,
+}
+
+impl Moment {
+    fn label(self) -> &'static str {
+        match self {
+            Moment::Ingreso => "al ingreso",
+            Moment::Alta => "al alta",
+            Moment::Min => "como mínimo",
+            Moment::Max => "como máximo",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trend {
+    Down,
+    Up,
+}
+
+fn moment(word: &str) -> Option<Moment> {
+    match word {
+        "ingreso" | "inicial" | "iniciales" | "admision" | "basal" => Some(Moment::Ingreso),
+        "alta" | "egreso" | "final" | "finales" => Some(Moment::Alta),
+        "minimo" | "minima" | "nadir" | "min" => Some(Moment::Min),
+        "maximo" | "maxima" | "peak" | "pico" | "max" | "maximos" => Some(Moment::Max),
+        _ => None,
+    }
+}
+
+fn trend(word: &str) -> Option<Trend> {
+    const DOWN: &[&str] = &[
+        "descenso",
+        "desciende",
+        "descendio",
+        "descendiendo",
+        "descendente",
+        "disminucion",
+        "disminuye",
+        "disminuyo",
+        "disminuyendo",
+        "cae",
+        "cayo",
+        "cayendo",
+        "normaliza",
+        "normalizo",
+        "normalizacion",
+        "normalizandose",
+        "regresion",
+        "mejoria",
+        "mejora",
+        "mejoro",
+        "recuperacion",
+        "recupera",
+        "negativiza",
+        "descendieron",
+        "disminuyeron",
+        "descienden",
+        "disminuyen",
+        "normalizan",
+        "bajan",
+    ];
+    const UP: &[&str] = &[
+        "ascenso",
+        "asciende",
+        "ascendio",
+        "ascendiendo",
+        "aumento",
+        "aumenta",
+        "aumentando",
+        "alza",
+        "incremento",
+        "incrementa",
+        "sube",
+        "subio",
+        "subiendo",
+        "empeora",
+        "empeoramiento",
+        "deterioro",
+        "ascendieron",
+        "aumentaron",
+        "suben",
+        "ascienden",
+        "aumentan",
+        "incrementan",
+    ];
+    if DOWN.contains(&word) {
+        Some(Trend::Down)
+    } else if UP.contains(&word) {
+        Some(Trend::Up)
+    } else {
+        None
+    }
+}
+
+/// For most tests "mejoría" says nothing of the direction; for renal
+/// function and inflammation it means the values fell.
+fn direction_word(word: &str, improvement_means_down: bool) -> Option<Trend> {
+    match word {
+        "mejoria" | "mejora" | "mejoro" | "recuperacion" | "recupera"
+            if !improvement_means_down =>
+        {
+            None
+        }
+        "deterioro" | "empeora" | "empeoramiento" if !improvement_means_down => None,
+        // "baja"/"bajo" are states ("hemoglobina baja") unless "a la baja"/"en baja".
+        _ => trend(word),
+    }
+}
+
+/// The directions the values took: down when the discharge value is below
+/// the admission one or the peak (troponin falls after its peak), up when
+/// it is above the admission value or a peak rose past it. Empty when the
+/// episode cannot tell.
+fn actual_trends(lab: &LabEntry) -> Vec<Trend> {
+    let mut out = Vec::new();
+    let below = |x: f64, y: f64| x < y && !same_number(x, y);
+    if let Some(alta) = lab.alta {
+        if lab.ingreso.is_some_and(|i| below(alta, i)) || lab.max.is_some_and(|m| below(alta, m)) {
+            out.push(Trend::Down);
+        }
+        if lab.ingreso.is_some_and(|i| below(i, alta)) || lab.min.is_some_and(|m| below(m, alta)) {
+            out.push(Trend::Up);
+        }
+    }
+    if let (Some(i), Some(m)) = (lab.ingreso, lab.max) {
+        if below(i, m) && !out.contains(&Trend::Up) {
+            out.push(Trend::Up);
+        }
+    }
+    out
+}
+
+fn slots(lab: &LabEntry) -> Vec<(Moment, f64)> {
+    let mut out = Vec::new();
+    out.extend(lab.ingreso.map(|v| (Moment::Ingreso, v)));
+    out.extend(lab.alta.map(|v| (Moment::Alta, v)));
+    out.extend(lab.min.map(|v| (Moment::Min, v)));
+    out.extend(lab.max.map(|v| (Moment::Max, v)));
+    out
+}
+
+struct LabMention {
+    first: usize,
+    last: usize,
+    /// Episode lab entries it names.
+    entries: Vec<usize>,
+    /// Group index when the text names several tests at once.
+    group: Option<usize>,
+}
+
+fn mentions(ctx: &Ctx<'_>) -> Vec<LabMention> {
+    let lex = lexicon();
+    let mut own: PhraseSet<usize> = PhraseSet::default();
+    for (i, lab) in ctx.facts.labs.iter().enumerate() {
+        if let Some(form) = Form::new(&lab.name_tokens.join(" ")) {
+            own.insert(form, i);
+        }
+    }
+    let doc = &ctx.doc;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < doc.words.len() {
+        if let Some(hit) = lex.group_phrases.at(doc, i) {
+            let group = &lex.groups[*hit.value];
+            let entries = (0..ctx.facts.labs.len())
+                .filter(|&e| {
+                    ctx.facts.labs[e]
+                        .lexicon
+                        .is_some_and(|l| group.members.contains(&l))
+                })
+                .collect();
+            out.push(LabMention {
+                first: hit.first,
+                last: hit.last,
+                entries,
+                group: Some(*hit.value),
+            });
+            i = hit.last + 1;
+            continue;
+        }
+        let a = lex.lab_phrases.at(doc, i);
+        let b = own.at(doc, i);
+        let a_last = a.as_ref().map(|a| a.last);
+        let (last, entries) = match (a, b) {
+            (_, Some(b)) if a_last.is_none_or(|l| b.last >= l) => (b.last, vec![*b.value]),
+            (Some(a), _) => (
+                a.last,
+                (0..ctx.facts.labs.len())
+                    .filter(|&e| ctx.facts.labs[e].lexicon == Some(*a.value))
+                    .collect(),
+            ),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push(LabMention {
+            first: i,
+            last,
+            entries,
+            group: None,
+        });
+        i = last + 1;
+    }
+    out
+}
+
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    let found = mentions(ctx);
+    for (index, m) in found.iter().enumerate() {
+        if m.entries.is_empty() {
+            continue;
+        }
+        let doc = &ctx.doc;
+        let name_range = doc.words[m.first].start..doc.words[m.last].end;
+        ctx.lab_spans.push(name_range.clone());
+        let sentence = doc.words[m.first].sentence;
+        let sentence_end = doc.sentences[sentence].end;
+        let scope_end = found
+            .get(index + 1)
+            .filter(|n| doc.words[n.first].sentence == sentence)
+            .map_or(sentence_end, |n| doc.words[n.first].start);
+        let scope = name_range.end..scope_end;
+        // Trend words: in the scope, or just before the name ("descenso de PCR").
+        let improvement_means_down = m.group.is_some()
+            || m.entries.iter().any(|&e| {
+                let name = &ctx.facts.labs[e].name_tokens;
+                [
+                    "creatinina",
+                    "proteina",
+                    "leucocitos",
+                    "procalcitonina",
+                    "nitrogeno",
+                ]
+                .iter()
+                .any(|n| name.iter().any(|t| t == n))
+            });
+        let mut stated_trend = None;
+        let before_first = m.first.saturating_sub(3);
+        for k in (before_first..m.first).chain(m.last + 1..doc.word_at(scope_end)) {
+            if doc.words[k].sentence != sentence {
+                continue;
+            }
+            if let Some(t) = direction_word(doc.word(k), improvement_means_down) {
+                if !doc.negated[k] {
+                    stated_trend = Some((doc.words[k].start..doc.words[k].end, t));
+                    break;
+                }
+            }
+        }
+        if let Some((at, t)) = stated_trend {
+            let known: Vec<(usize, Vec<Trend>)> = m
+                .entries
+                .iter()
+                .map(|&e| (e, actual_trends(&ctx.facts.labs[e])))
+                .filter(|(_, a)| !a.is_empty())
+                .collect();
+            if !known.is_empty() {
+                let e = known[0].0;
+                let path = ctx.facts.labs[e].path.clone();
+                let summary = ctx.facts.labs[e].summary.clone();
+                if known.iter().all(|(_, a)| !a.contains(&t)) {
+                    let word = ctx.doc.original(at.clone()).to_string();
+                    ctx.report(Report {
+                        kind: FindingKind::LaboratorioContradicho,
+                        severity: Gravedad::Alta,
+                        at: Some(at),
+                        message: format!("«{word}» contradice la evolución registrada: {summary}"),
+                        path: Some(&path),
+                        expected: Some(&summary),
+                    });
+                } else {
+                    ctx.confirm(at, &path, &summary);
+                }
+            }
+        }
+        if m.group.is_some() {
+            continue;
+        }
+        // "Al alta la creatinina era de 0,88": a moment just before the name.
+        let mut lead = None;
+        for k in m.first.saturating_sub(3)..m.first {
+            if ctx.doc.words[k].sentence == sentence {
+                if let Some(mo) = moment(ctx.doc.word(k)) {
+                    lead = Some((mo, ctx.doc.words[k].start..ctx.doc.words[k].end));
+                }
+            }
+        }
+        values(ctx, m, scope, lead);
+    }
+}
+
+struct Value {
+    range: Range<usize>,
+    value: f64,
+    moment: Option<Moment>,
+    /// Where the moment was said, when apart from the value.
+    moment_at: Option<Range<usize>>,
+}
+
+/// The values written for one lab mention, with their moments; pairs
+/// written as a course are checked for order.
+fn values(
+    ctx: &mut Ctx<'_>,
+    m: &LabMention,
+    scope: Range<usize>,
+    lead: Option<(Moment, Range<usize>)>,
+) {
+    let doc = &ctx.doc;
+    let slice = &doc.folded[scope.clone()];
+    let mut list: Vec<Value> = Vec::new();
+    let mut depth = 0usize;
+    let mut paren_ranges: Vec<Range<usize>> = Vec::new();
+    let mut open = 0;
+    for (i, c) in slice.char_indices() {
+        match c {
+            '(' => {
+                if depth == 0 {
+                    open = i;
+                }
+                depth += 1;
+            }
+            ')' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    paren_ranges.push(open..i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth > 0 {
+        paren_ranges.push(open..slice.len());
+    }
+    // Only parentheses that hold a reference range are set aside; "(de
+    // 5800 a 1200 ng/L)" is a claim like any other.
+    paren_ranges.retain(|r| {
+        let inside = &slice[r.clone()];
+        [
+            "referencia",
+            "rango",
+            "vr",
+            "valor normal",
+            "normal",
+            "hasta",
+            "vn",
+            "lsn",
+        ]
+        .iter()
+        .any(|cue| inside.contains(cue))
+    });
+    let mut pending: Option<(Moment, Option<Range<usize>>)> = lead.map(|(m, r)| (m, Some(r)));
+    let mut cursor = 0;
+    for n in numbers(slice) {
+        if paren_ranges.iter().any(|p| p.contains(&n.range.start)) {
+            continue;
+        }
+        let abs = scope.start + n.range.start..scope.start + n.range.end;
+        if ctx.is_claimed(&abs) {
+            continue;
+        }
+        let after_text = &slice[n.range.end..];
+        let after_word = after_text
+            .split(|c: char| !c.is_alphanumeric())
+            .find(|w| !w.is_empty())
+            .unwrap_or("");
+        // Durations and day numbers are not results.
+        if matches!(
+            after_word,
+            "dias" | "dia" | "horas" | "hrs" | "h" | "veces" | "semanas"
+        ) {
+            continue;
+        }
+        // A moment word counts for the value after it when it is among the
+        // three words just before, with no parenthesis opened between.
+        let before_text = &slice[cursor..n.range.start];
+        let before_text = before_text.rsplit('(').next().unwrap_or(before_text);
+        let words: Vec<&str> = before_text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        for w in words.iter().rev().take(3).rev() {
+            if let Some(mo) = moment(w) {
+                pending = Some((mo, None));
+            }
+        }
+        let (mut mo, moment_at) = match pending.take() {
+            Some((m, at)) => (Some(m), at),
+            None => (None, None),
+        };
+        if mo.is_none() {
+            // "186 mg/L al ingreso": the moment right after the value.
+            let next_number = numbers(after_text)
+                .first()
+                .map_or(after_text.len(), |x| x.range.start);
+            let window = &after_text[..next_number.min(after_text.len())];
+            for w in window.split(|c: char| !c.is_alphanumeric()).take(6) {
+                if let Some(found) = moment(w) {
+                    mo = Some(found);
+                    break;
+                }
+            }
+        }
+        cursor = n.range.end;
+        list.push(Value {
+            range: abs,
+            value: n.values[0],
+            moment: mo,
+            moment_at,
+        });
+    }
+    // Moment words after a value were read as that value's: don't let them
+    // also set the next one's.
+    let entries: Vec<usize> = m.entries.clone();
+    for (k, v) in list.iter().enumerate() {
+        ctx.claim(v.range.clone());
+        let mut matched: Option<(usize, Moment)> = None;
+        let mut any_value = None;
+        for &e in &entries {
+            for (slot, value) in slots(&ctx.facts.labs[e]) {
+                if same_number(value, v.value) {
+                    any_value.get_or_insert(e);
+                    if v.moment.is_none_or(|mo| mo == slot) && matched.is_none() {
+                        matched = Some((e, slot));
+                    }
+                }
+            }
+        }
+        let e0 = entries[0];
+        let lab = &ctx.facts.labs[any_value.unwrap_or(e0)];
+        let (path, summary, label) = (lab.path.clone(), lab.summary.clone(), lab.label.clone());
+        let said = ctx.doc.original(v.range.clone()).to_string();
+        // A value the notes give for this test on another day is fine.
+        let in_notes = notes_value(ctx, &lab.name_tokens, v.value);
+        match (matched, any_value) {
+            (Some((e, slot)), _) => {
+                // "186 → 14": the first of a pair must come first.
+                if let Some(next) = list.get(k + 1) {
+                    let between = &ctx.doc.folded[v.range.end..next.range.start];
+                    if is_course_joiner(between) {
+                        let later = slots(&ctx.facts.labs[e])
+                            .into_iter()
+                            .find(|(s, x)| same_number(*x, next.value) && *s != slot);
+                        if slot == Moment::Alta && later.is_some_and(|(s, _)| s == Moment::Ingreso)
+                        {
+                            let at = v.range.start..next.range.end;
+                            ctx.report(Report {
+                                kind: FindingKind::LaboratorioContradicho,
+                                severity: Gravedad::Alta,
+                                at: Some(at),
+                                message: format!("la evolución de {label} está invertida: el episodio registra {summary}"),
+                                path: Some(&path),
+                                expected: Some(&summary),
+                            });
+                            continue;
+                        }
+                    }
+                }
+                let path = ctx.facts.labs[e].path.clone();
+                ctx.confirm(v.range.clone(), &path, &summary);
+            }
+            (None, Some(_)) if in_notes.is_none() => {
+                let mo = v.moment.map_or("", Moment::label);
+                let at = match &v.moment_at {
+                    Some(r) => r.start.min(v.range.start)..r.end.max(v.range.end),
+                    None => v.range.clone(),
+                };
+                ctx.report(Report {
+                    kind: FindingKind::LaboratorioContradicho,
+                    severity: Gravedad::Alta,
+                    at: Some(at),
+                    message: format!("{label} {said} {mo} no coincide con el episodio: {summary}"),
+                    path: Some(&path),
+                    expected: Some(&summary),
+                });
+            }
+            (None, None) if in_notes.is_none() => {
+                ctx.report(Report {
+                    kind: FindingKind::LaboratorioContradicho,
+                    severity: Gravedad::Alta,
+                    at: Some(v.range.clone()),
+                    message: format!(
+                        "el valor {said} de {label} no figura en el episodio: {summary}"
+                    ),
+                    path: Some(&path),
+                    expected: Some(&summary),
+                });
+            }
+            (None, _) => {
+                if let Some(path) = in_notes {
+                    ctx.confirm(v.range.clone(), &path, "registrado en la evolución");
+                }
+            }
+        }
+    }
+}
+
+/// "→", "->", "a", "hasta" between two values (units aside).
+fn is_course_joiner(between: &str) -> bool {
+    let words: Vec<&str> = between
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .filter(|w| !w.chars().any(|c| c.is_alphabetic()) || matches!(*w, "a" | "hasta" | "luego"))
+        .collect();
+    let joined = words.join(" ");
+    between.contains('→')
+        || between.contains("->")
+        || joined
+            .split(' ')
+            .any(|w| w == "a" || w == "hasta" || w == "luego")
+}
+
+/// Where the course notes give `value` in a sentence that names the test.
+fn notes_value(ctx: &Ctx<'_>, name: &[String], value: f64) -> Option<String> {
+    let lex = lexicon();
+    for field in &ctx.facts.fields {
+        if !field.path.starts_with("evolucion_resumen") {
+            continue;
+        }
+        let folded = crate::text::fold(&field.text);
+        let names_it = folded.contains(&name.join(" "))
+            || lex.labs.iter().any(|l| {
+                l.name == name.join(" ")
+                    && l.forms.iter().any(|f| folded.contains(&f.tokens.join(" ")))
+            });
+        if names_it
+            && numbers(&folded)
+                .iter()
+                .any(|n| n.values.iter().any(|v| same_number(*v, value)))
+        {
+            return Some(field.path.clone());
+        }
+    }
+    None
+}

@@ -1,0 +1,469 @@
+//! The faithfulness check: the second reader of every draft.
+//!
+//! The text is read as claims, not words: a drug with its dose, route,
+//! frequency and duration, and whether it is said in the discharge part or
+//! the course; a diagnosis by name, code or abbreviation; a lab value with
+//! its moment and trend; the patient's sex and age; a side; a date or the
+//! length of stay; an allergy statement; an event of the stay. Each claim is
+//! aligned with the episode's facts. A claim the episode confirms is
+//! returned with the path it matched ([`Confirmed`]), so the desk can show
+//! its source; one the episode contradicts, or an assertion the episode does
+//! not hold, is a [`Finding`] with the path it contradicts. Omissions of a
+//! discharge drug or diagnosis are judged in the text's discharge part when
+//! it has one.
+//!
+//! Severities follow clinical weight: a contradicted or invented fact, an
+//! omitted discharge drug or diagnosis and an allergy contradiction are
+//! *alta*; a number or date the episode cannot confirm but nothing
+//! contradicts is *media*; form problems are *baja*.
+//!
+//! The vocabularies (drugs and INN stems, brands and abbreviations,
+//! diagnoses and events, labs, allergy classes, negation and hedging) are
+//! the data files in `data/`. Matching folds accents and case, except for
+//! short abbreviations, which count only in capitals.
+//!
+//! ```
+//! let json = r#"{"id_atencion": 1, "paciente": {"sexo": "F", "edad": 70},
+//!   "atencion": {"fecha_ingreso": "2026-10-02", "fecha_alta": "2026-10-05"},
+//!   "motivo_ingreso": "Disnea",
+//!   "indicaciones_alta": {"medicamentos": [
+//!     {"nombre": "Metoprolol", "dosis": "25 mg", "via": "VO", "frecuencia": "c/12h"}]}}"#;
+//! let episode = clinical::normalize(clinical::parse_episode(json.as_bytes())?);
+//! let review = clinical::review(&episode, "Al alta se indica metoprolol 50 mg VO c/12h.");
+//! assert_eq!(review.findings[0].kind, clinical::FindingKind::IndicacionContradicha);
+//! assert_eq!(review.findings[0].path.as_deref(), Some("indicaciones_alta.medicamentos[0]"));
+//! # Ok::<(), clinical::ImportError>(())
+//! ```
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::episode::Episode;
+
+pub(crate) mod attributes;
+mod dates;
+mod doc;
+mod drugs;
+pub mod eval;
+mod facts;
+mod labs;
+mod lexicon;
+mod output;
+mod patient;
+mod terms;
+
+use doc::Doc;
+use facts::Facts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gravedad {
+    Alta,
+    Media,
+    Baja,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// A discharge diagnosis the text does not mention.
+    DiagnosticoOmitido,
+    /// A discharge drug the text does not mention.
+    MedicamentoOmitido,
+    /// A CIE-10 or ATC code that is not in the episode.
+    CodigoNoConsignado,
+    /// A drug name that is not in the episode.
+    FarmacoNoConsignado,
+    /// A number (dose, value, days, date) that is not in the episode.
+    NumeroNoConsignado,
+    /// A complication or deterioration the episode does not record.
+    ComplicacionNoConsignada,
+    /// A diagnosis the episode does not record.
+    DiagnosticoNoConsignado,
+    /// A drug the patient is allergic to, or one that cross-reacts, named
+    /// as given.
+    AlergiaPrescrita,
+    /// An allergy statement the episode contradicts ("sin alergias
+    /// conocidas" for a recorded allergy, the wrong allergen).
+    AlergiaContradicha,
+    /// A drug's dose, route, frequency or duration that contradicts the
+    /// episode's.
+    IndicacionContradicha,
+    /// The patient's sex or age contradicting the episode.
+    DatoPacienteContradicho,
+    /// A side (derecha/izquierda) or coronary artery contradicting the
+    /// episode.
+    LateralidadContradicha,
+    /// A lab value, its moment or its trend contradicting the episode.
+    LaboratorioContradicho,
+    /// An admission, discharge or procedure date, or a length of stay,
+    /// contradicting the episode.
+    FechaContradicha,
+    /// Repetition loops, Markdown or leftover template tokens.
+    SalidaDegenerada,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub severity: Gravedad,
+    /// Byte span in the checked text; `None` for omissions, which have no
+    /// place in the text.
+    pub span: Option<Range<usize>>,
+    pub message: String,
+    /// The episode path this finding contradicts or misses
+    /// (`indicaciones_alta.medicamentos[0]`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// What the episode says there, for "el episodio dice …".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+}
+
+/// A claim of the text that the episode confirms, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Confirmed {
+    /// Byte span in the checked text.
+    pub span: Range<usize>,
+    /// The episode path it matched.
+    pub path: String,
+    /// What the episode says there, for "coincide con …".
+    pub says: String,
+}
+
+/// Everything the check found: findings in text order (omissions last) and
+/// the confirmed claims.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Review {
+    pub findings: Vec<Finding>,
+    pub confirmed: Vec<Confirmed>,
+}
+
+/// Checks `text` against the (normalised) `episode`; findings only.
+pub fn verify(episode: &Episode, text: &str) -> Vec<Finding> {
+    review(episode, text).findings
+}
+
+/// Checks `text` against the (normalised) `episode`, keeping the claims
+/// it confirmed with their sources.
+pub fn review(episode: &Episode, text: &str) -> Review {
+    let mut ctx = Ctx {
+        doc: Doc::new(text),
+        facts: Facts::of(episode),
+        episode,
+        review: Review::default(),
+        claimed: Vec::new(),
+        allergy_spans: Vec::new(),
+        lab_spans: Vec::new(),
+        drug_mentions: Vec::new(),
+    };
+    terms::codes(&mut ctx);
+    patient::allergy_statements(&mut ctx);
+    drugs::check(&mut ctx);
+    check_dates(&mut ctx);
+    labs::check(&mut ctx);
+    terms::check(&mut ctx);
+    patient::sex_and_age(&mut ctx);
+    patient::laterality(&mut ctx);
+    unconfirmed_numbers(&mut ctx);
+    output::degenerate(text, &mut ctx.review.findings);
+
+    let mut review = ctx.review;
+    review
+        .findings
+        .sort_by_key(|f| f.span.as_ref().map_or(usize::MAX, |s| s.start));
+    review
+        .findings
+        .dedup_by(|a, b| a.span == b.span && a.kind == b.kind);
+    review.confirmed.sort_by_key(|c| c.span.start);
+    review
+        .confirmed
+        .dedup_by(|a, b| a.span == b.span && a.path == b.path);
+    review
+}
+
+/// Whether any finding is of severity alta (the CLI exits 1 then).
+pub fn has_alta(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Gravedad::Alta)
+}
+
+/// The state of one check: the text, the episode's facts, what has been
+/// found and which parts of the text a claim already accounts for.
+pub(crate) struct Ctx<'a> {
+    pub doc: Doc<'a>,
+    pub facts: Facts,
+    pub episode: &'a Episode,
+    pub review: Review,
+    /// Folded ranges a typed claim has read (their numbers are checked).
+    pub claimed: Vec<Range<usize>>,
+    /// Folded ranges of allergy statements (drugs named there are the
+    /// allergy, not a prescription).
+    pub allergy_spans: Vec<Range<usize>>,
+    /// Folded ranges of lab names tied to an episode lab ("FA" there is
+    /// fosfatasa alcalina, not fibrilación auricular).
+    pub lab_spans: Vec<Range<usize>>,
+    /// Drug mentions: folded range and the entries they matched.
+    pub drug_mentions: Vec<(Range<usize>, Vec<usize>)>,
+}
+
+pub(crate) struct Report<'m> {
+    pub kind: FindingKind,
+    pub severity: Gravedad,
+    /// Folded range.
+    pub at: Option<Range<usize>>,
+    pub message: String,
+    pub path: Option<&'m str>,
+    pub expected: Option<&'m str>,
+}
+
+impl Ctx<'_> {
+    pub fn report(&mut self, r: Report<'_>) {
+        let span = r.at.map(|at| self.doc.span(at));
+        self.review.findings.push(Finding {
+            kind: r.kind,
+            severity: r.severity,
+            span,
+            message: r.message,
+            path: r.path.map(str::to_string),
+            expected: r.expected.map(str::to_string),
+        });
+    }
+
+    pub fn confirm(&mut self, at: Range<usize>, path: &str, says: &str) {
+        let span = self.doc.span(at);
+        self.review.confirmed.push(Confirmed {
+            span,
+            path: path.to_string(),
+            says: says.to_string(),
+        });
+    }
+
+    pub fn claim(&mut self, at: Range<usize>) {
+        self.claimed.push(at);
+    }
+
+    pub fn is_claimed(&self, at: &Range<usize>) -> bool {
+        self.claimed
+            .iter()
+            .any(|c| c.start < at.end && at.start < c.end)
+    }
+}
+
+fn check_dates(ctx: &mut Ctx<'_>) {
+    let year = ctx.facts.admission.or(ctx.facts.discharge).map(|d| d.year);
+    let found = dates::find(&ctx.doc.folded, year);
+    let mut stay_end_pending = false;
+    for f in &found {
+        ctx.claim(f.range.clone());
+        let sentence = ctx.doc.sentences[ctx.doc.sentence_of(f.range.start)].clone();
+        let before = &ctx.doc.folded[sentence.start..f.range.start];
+        let mut role = dates::role(before);
+        // "Período de hospitalización\n10/05/2026 al 17/05/2026".
+        let s = ctx.doc.sentence_of(f.range.start);
+        if before.trim().is_empty() && s > 0 && !stay_end_pending {
+            let previous = ctx.doc.folded[ctx.doc.sentences[s - 1].clone()].to_string();
+            let previous = if previous.trim().is_empty() && s > 1 {
+                ctx.doc.folded[ctx.doc.sentences[s - 2].clone()].to_string()
+            } else {
+                previous
+            };
+            if [
+                "periodo de hospitalizacion",
+                "fechas",
+                "estadia",
+                "hospitalizacion",
+            ]
+            .iter()
+            .any(|h| previous.trim().trim_end_matches(':') == *h)
+            {
+                role = dates::Role::Admission;
+                stay_end_pending = true;
+                let text = ctx.doc.original(f.range.clone()).to_string();
+                check_role_date(ctx, f, role, &text);
+                continue;
+            }
+        }
+        if f.range_start && role == dates::Role::Stay {
+            role = dates::Role::Admission;
+            stay_end_pending = true;
+        } else if stay_end_pending {
+            role = dates::Role::Discharge;
+            stay_end_pending = false;
+        } else if role == dates::Role::Stay {
+            role = dates::Role::Admission;
+        }
+        if role == dates::Role::Other {
+            let after = &ctx.doc.folded[f.range.end..sentence.end];
+            role = dates::role_after(after);
+        }
+        let text = ctx.doc.original(f.range.clone()).to_string();
+        if check_role_date(ctx, f, role, &text) {
+            continue;
+        }
+        // A procedure's or a treatment's date, said after its name.
+        if let Some((path, expected, ok)) = owner_dates(ctx, f) {
+            if ok {
+                ctx.confirm(f.range.clone(), &path, &expected);
+            } else {
+                ctx.report(Report {
+                    kind: FindingKind::FechaContradicha,
+                    severity: Gravedad::Alta,
+                    at: Some(f.range.clone()),
+                    message: format!("la fecha «{text}» no coincide con el episodio ({expected})"),
+                    path: Some(&path),
+                    expected: Some(&expected),
+                });
+            }
+            continue;
+        }
+        match ctx.facts.date_path(f.date).map(str::to_string) {
+            Some(path) => ctx.confirm(f.range.clone(), &path, &f.date.spanish()),
+            None => ctx.report(Report {
+                kind: FindingKind::NumeroNoConsignado,
+                severity: Gravedad::Media,
+                at: Some(f.range.clone()),
+                message: format!("la fecha «{text}» no figura en el episodio"),
+                path: None,
+                expected: None,
+            }),
+        }
+    }
+    for (range, days) in dates::stays(&ctx.doc.folded) {
+        ctx.claim(range.clone());
+        let Some(stay) = ctx.facts.stay else { continue };
+        let says = format!("{stay} días");
+        if (stay as f64 - days).abs() < 0.5 {
+            ctx.confirm(range, "atencion", &says);
+        } else {
+            ctx.report(Report {
+                kind: FindingKind::FechaContradicha,
+                severity: Gravedad::Alta,
+                at: Some(range),
+                message: format!(
+                    "la estadía de {} días no coincide con el episodio ({says}, del ingreso al alta)",
+                    crate::text::number(days)
+                ),
+                path: Some("atencion"),
+                expected: Some(&says),
+            });
+        }
+    }
+}
+
+/// Checks a date said to be the admission or the discharge; false when it
+/// is neither.
+fn check_role_date(ctx: &mut Ctx<'_>, f: &dates::FoundDate, role: dates::Role, text: &str) -> bool {
+    let expected = match role {
+        dates::Role::Admission => ctx
+            .facts
+            .admission
+            .map(|d| (d, "atencion.fecha_ingreso", "ingreso")),
+        dates::Role::Discharge => ctx
+            .facts
+            .discharge
+            .map(|d| (d, "atencion.fecha_alta", "alta")),
+        _ => None,
+    };
+    let Some((date, path, what)) = expected else {
+        return false;
+    };
+    if date == f.date {
+        ctx.confirm(f.range.clone(), path, &date.spanish());
+    } else {
+        ctx.report(Report {
+            kind: FindingKind::FechaContradicha,
+            severity: Gravedad::Alta,
+            at: Some(f.range.clone()),
+            message: format!(
+                "la fecha de {what} «{text}» no coincide con el episodio ({})",
+                date.spanish()
+            ),
+            path: Some(path),
+            expected: Some(&date.spanish()),
+        });
+    }
+    true
+}
+
+/// The procedure or treatment named before a date in its sentence, and
+/// whether the date is one of its own.
+fn owner_dates(ctx: &Ctx<'_>, f: &dates::FoundDate) -> Option<(String, String, bool)> {
+    let s = ctx.doc.sentence_of(f.range.start);
+    let sentence_start = ctx.doc.sentences[s].start;
+    // Procedures: by their first distinctive word.
+    let mut best: Option<(usize, String, String, bool)> = None;
+    for (i, p) in ctx.episode.procedimientos.iter().enumerate() {
+        let Some(date) = p.fecha.as_deref().and_then(crate::date::Date::parse) else {
+            continue;
+        };
+        let key = lexicon::tokenize(&crate::text::fold(&p.nombre))
+            .into_iter()
+            .find(|w| w.chars().count() >= 5);
+        let Some(key) = key else { continue };
+        let before = &ctx.doc.folded[sentence_start..f.range.start];
+        if let Some(at) = before.rfind(key.as_str()) {
+            let at = sentence_start + at;
+            if best.as_ref().is_none_or(|b| at > b.0) {
+                best = Some((
+                    at,
+                    format!("procedimientos[{i}].fecha"),
+                    date.spanish(),
+                    date == f.date,
+                ));
+            }
+        }
+    }
+    for (range, entries) in &ctx.drug_mentions {
+        if range.start < sentence_start || range.end > f.range.start {
+            continue;
+        }
+        let dated: Vec<&facts::DrugEntry> = entries
+            .iter()
+            .map(|&e| &ctx.facts.drugs[e])
+            .filter(|e| e.start.is_some() || e.end.is_some())
+            .collect();
+        if dated.is_empty() {
+            continue;
+        }
+        if best.as_ref().is_none_or(|b| range.start > b.0) {
+            let ok = dated
+                .iter()
+                .any(|e| e.start == Some(f.date) || e.end == Some(f.date));
+            let e = dated[0];
+            let says = match (e.start, e.end) {
+                (Some(a), Some(b)) => crate::items::range(a, b),
+                (Some(a), None) => format!("desde el {}", a.spanish()),
+                (None, Some(b)) => format!("hasta el {}", b.spanish()),
+                (None, None) => String::new(),
+            };
+            best = Some((range.start, e.path.clone(), says, ok));
+        }
+    }
+    best.map(|(_, path, says, ok)| (path, says, ok))
+}
+
+/// Numbers no claim accounted for: confirmed when the episode has them,
+/// else *media* (nothing contradicts them, nothing confirms them).
+fn unconfirmed_numbers(ctx: &mut Ctx<'_>) {
+    for n in doc::numbers(&ctx.doc.folded) {
+        if ctx.is_claimed(&n.range) {
+            continue;
+        }
+        if n.values.iter().all(|v| ctx.facts.has_number(*v)) {
+            continue;
+        }
+        let text = ctx.doc.original(n.range.clone()).to_string();
+        ctx.report(Report {
+            kind: FindingKind::NumeroNoConsignado,
+            severity: Gravedad::Media,
+            at: Some(n.range),
+            message: format!("el número {text} no figura en el episodio"),
+            path: None,
+            expected: None,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;
