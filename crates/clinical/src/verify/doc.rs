@@ -43,13 +43,16 @@ pub(crate) struct Doc<'a> {
     pub has_dx_part: bool,
     /// Per word: negated / hedged.
     pub negated: Vec<bool>,
+    /// Negated by a word before it ("sin hidronefrosis"), not after it
+    /// ("hemocultivos negativos" negates the result, not the test).
+    pub negated_before: Vec<bool>,
     pub hedged: Vec<bool>,
 }
 
 impl<'a> Doc<'a> {
     pub fn new(text: &'a str) -> Doc<'a> {
         let (folded, map) = fold_with_map(text);
-        let sentences = split_sentences(&folded);
+        let sentences = split_sentences(&folded, text, &map);
         let mut words = Vec::new();
         let mut start = None;
         let mut sentence = 0;
@@ -83,6 +86,7 @@ impl<'a> Doc<'a> {
             has_discharge_part: false,
             has_dx_part: false,
             negated: Vec::new(),
+            negated_before: Vec::new(),
             hedged: Vec::new(),
         };
         doc.find_parts();
@@ -160,6 +164,7 @@ impl<'a> Doc<'a> {
         let mut inline: Option<Part> = None;
         let mut line_start = true;
         let mut in_discharge_prose = false;
+        let mut previous_continues = false;
         for s in 0..self.sentences.len() {
             let range = self.sentences[s].clone();
             let sentence = self.folded[range.clone()].trim().to_string();
@@ -191,11 +196,16 @@ impl<'a> Doc<'a> {
                         in_discharge_prose = true;
                         Part::Discharge
                     }
+                    // "Diagnósticos de egreso: A (X); B (Y)." — a list
+                    // split by semicolons is one claim.
+                    _ if previous_continues => self.parts[s - 1],
                     Some(p) => p,
                     None if in_discharge_prose => Part::Discharge,
                     None => Part::Other,
                 },
             };
+            previous_continues = sentence.ends_with(';')
+                && matches!(part, Part::DischargeDiagnoses | Part::Discharge);
             if part == Part::Discharge {
                 self.has_discharge_part = true;
             }
@@ -211,6 +221,7 @@ impl<'a> Doc<'a> {
         let n = self.words.len();
         let mut negated = vec![false; n];
         let mut hedged = vec![false; n];
+        let mut after = vec![false; n];
         let mut i = 0;
         while i < n {
             if let Some(hit) = cues.negation.at(self, i) {
@@ -234,7 +245,7 @@ impl<'a> Doc<'a> {
                 let sentence = self.words[i].sentence;
                 for k in i.saturating_sub(3)..i {
                     if self.words[k].sentence == sentence {
-                        negated[k] = true;
+                        after[k] = true;
                     }
                 }
                 i = hit.last + 1;
@@ -243,11 +254,17 @@ impl<'a> Doc<'a> {
             i += 1;
         }
         // "(-)" after a word negates it too.
-        for k in 0..n {
-            let after = &self.folded[self.words[k].end..];
-            if after.trim_start().starts_with("(-)") {
-                negated[k] = true;
+        for (k, flag) in after.iter_mut().enumerate() {
+            if self.folded[self.words[k].end..]
+                .trim_start()
+                .starts_with("(-)")
+            {
+                *flag = true;
             }
+        }
+        self.negated_before = negated.clone();
+        for (flag, post) in negated.iter_mut().zip(&after) {
+            *flag |= *post;
         }
         self.negated = negated;
         self.hedged = hedged;
@@ -299,7 +316,7 @@ impl<'a> Doc<'a> {
 /// Sentence ranges of folded text: a full stop before a space or the end, a
 /// semicolon, a line break, ! or ?. A dot between digits or letters (38.9,
 /// J18.9, Dr.) does not end one unless a space follows.
-fn split_sentences(folded: &str) -> Vec<Range<usize>> {
+fn split_sentences(folded: &str, text: &str, map: &[usize]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     let bytes = folded.as_bytes();
@@ -307,7 +324,8 @@ fn split_sentences(folded: &str) -> Vec<Range<usize>> {
         let ends = match c {
             '\n' | ';' | '!' | '?' => true,
             '.' => {
-                bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()) && !abbreviation(folded, i)
+                bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace())
+                    && !abbreviation(folded, i, next_is_lower(text, map, i + 1))
             }
             _ => false,
         };
@@ -322,17 +340,32 @@ fn split_sentences(folded: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// "Dr.", "Dra.", "Sra." and "c/12h." do not end sentences.
-fn abbreviation(folded: &str, dot: usize) -> bool {
+/// Whether the first letter after folded byte `from` is lower-case as
+/// written.
+fn next_is_lower(text: &str, map: &[usize], from: usize) -> bool {
+    let Some(&at) = map.get(from) else {
+        return false;
+    };
+    text[at..]
+        .chars()
+        .find(|c| !c.is_whitespace())
+        .is_some_and(char::is_lowercase)
+}
+
+/// "Dr.", "Dra.", "Sra." and "c/12h." do not end sentences, nor the
+/// initial of "E. coli".
+fn abbreviation(folded: &str, dot: usize, next_lower: bool) -> bool {
     let before = &folded[..dot];
     let word = before
         .rsplit(|c: char| !c.is_alphanumeric())
         .next()
         .unwrap_or("");
-    matches!(
-        word,
-        "dr" | "dra" | "sr" | "sra" | "srta" | "aprox" | "hrs" | "hr" | "ej" | "pac"
-    ) && word.len() < before.len()
+    let initial = word.len() == 1 && word.chars().all(char::is_alphabetic) && next_lower;
+    initial
+        || matches!(
+            word,
+            "dr" | "dra" | "sr" | "sra" | "srta" | "aprox" | "hrs" | "hr" | "ej" | "pac"
+        ) && word.len() < before.len()
 }
 
 /// A heading line and the part it opens.
@@ -360,6 +393,11 @@ fn heading(head: &str) -> Option<Part> {
         "signos de alarma",
     ];
     const DX: &[&str] = &[
+        "dg",
+        "dgs",
+        "dg.",
+        "diagnostico",
+        "diagnosticos",
         "diagnosticos de egreso",
         "diagnostico de egreso",
         "diagnosticos al alta",
@@ -464,8 +502,6 @@ fn cue_part(sentence: &str) -> Option<Part> {
         "para la casa",
         "para el domicilio",
         "a domicilio",
-        "al alta",
-        "de alta",
     ];
     if DX.iter().any(|c| sentence.contains(c)) {
         return Some(Part::DischargeDiagnoses);
@@ -580,7 +616,16 @@ pub(crate) fn numbers(folded: &str) -> Vec<Number> {
 }
 
 pub(crate) fn parse_number(raw: &str) -> f64 {
-    let normal = if raw.contains(',') {
+    // "7.654.321", "15.800": groups of three after the first.
+    let grouped = {
+        let mut groups = raw.split('.');
+        let head = groups.next().unwrap_or("");
+        let rest: Vec<&str> = groups.collect();
+        rest.len() >= 2 && (1..=3).contains(&head.len()) && rest.iter().all(|g| g.len() == 3)
+    };
+    let normal = if grouped {
+        raw.replace('.', "")
+    } else if raw.contains(',') {
         raw.replace('.', "").replace(',', ".")
     } else if let Some((int, frac)) = raw.split_once('.') {
         if frac.len() == 3 && !int.is_empty() && int != "0" && !frac.contains('.') {

@@ -165,12 +165,25 @@ fn conflicts(
         }
     }
     if let (Some((r, v)), Some(e)) = (&s.duration, &entry.duration) {
-        if !v.agrees(*e) {
+        // A stay's treatment counted from its dates: one day either way is
+        // how wards count ("del 2 al 6" is 4 or 5 days).
+        let agrees = if entry.discharge {
+            v.agrees(*e)
+        } else {
+            match (v, e) {
+                (Duration::Days(a), Duration::Days(b)) => (a - b).abs() <= 1.0,
+                _ => true,
+            }
+        };
+        if !agrees {
             out.push(Conflict {
                 at: r.clone(),
                 what: "la duración",
                 said: said(r),
-                expected: raw.duration.clone().unwrap_or_default(),
+                expected: raw.duration.clone().unwrap_or_else(|| match e {
+                    Duration::Days(d) => format!("{} días", crate::text::number(*d)),
+                    Duration::Permanent => "permanente".into(),
+                }),
             });
         }
     }

@@ -157,7 +157,16 @@ impl Facts {
                 dose: t.dosis.as_deref().and_then(attributes::dose),
                 route: t.via.as_deref().and_then(attributes::route),
                 frequency: t.frecuencia.as_deref().and_then(attributes::frequency),
-                duration: None,
+                // "Del 2 al 4": three days as wards count them.
+                duration: match (
+                    t.inicio.as_deref().and_then(Date::parse),
+                    t.fin.as_deref().and_then(Date::parse),
+                ) {
+                    (Some(a), Some(b)) if a <= b => {
+                        Some(Duration::Days((a.days_until(b) + 1) as f64))
+                    }
+                    _ => None,
+                },
                 discharge: false,
                 start: t.inicio.as_deref().and_then(Date::parse),
                 end: t.fin.as_deref().and_then(Date::parse),

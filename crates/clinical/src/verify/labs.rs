@@ -407,20 +407,28 @@ fn values(
             Some((m, at)) => (Some(m), at),
             None => (None, None),
         };
+        cursor = n.range.end;
         if mo.is_none() {
-            // "186 mg/L al ingreso": the moment right after the value.
+            // "186 mg/L al ingreso", "186 (ingreso)": the moment right after
+            // the value, which the next value then does not inherit.
             let next_number = numbers(after_text)
                 .first()
                 .map_or(after_text.len(), |x| x.range.start);
             let window = &after_text[..next_number.min(after_text.len())];
-            for w in window.split(|c: char| !c.is_alphanumeric()).take(6) {
-                if let Some(found) = moment(w) {
-                    mo = Some(found);
+            let mut offset = 0;
+            for (i, w) in window.split(|c: char| !c.is_alphanumeric()).enumerate() {
+                if i >= 8 {
                     break;
                 }
+                let end = offset + w.len();
+                if let Some(found) = moment(w) {
+                    mo = Some(found);
+                    cursor = n.range.end + end;
+                    break;
+                }
+                offset = end + 1;
             }
         }
-        cursor = n.range.end;
         list.push(Value {
             range: abs,
             value: n.values[0],
@@ -551,4 +559,95 @@ fn notes_value(ctx: &Ctx<'_>, name: &[String], value: f64) -> Option<String> {
         }
     }
     None
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Polarity {
+    Positive,
+    Negative,
+}
+
+fn polarity_word(word: &str) -> Option<Polarity> {
+    if word.starts_with("positiv") {
+        Some(Polarity::Positive)
+    } else if word.starts_with("negativ") {
+        Some(Polarity::Negative)
+    } else {
+        None
+    }
+}
+
+/// Qualitative results: "(+)"/"(-)" or positivo/negativo, each with the
+/// content words just before it (what was positive).
+fn polarities(doc: &super::doc::Doc<'_>) -> Vec<(std::ops::Range<usize>, Polarity, Vec<String>)> {
+    let mut out = Vec::new();
+    for k in 0..doc.words.len() {
+        let after = &doc.folded[doc.words[k].end..];
+        let sign = if after.starts_with(" (+)") || after.starts_with("(+)") {
+            Some((Polarity::Positive, k))
+        } else if after.starts_with(" (-)") || after.starts_with("(-)") {
+            Some((Polarity::Negative, k))
+        } else {
+            polarity_word(doc.word(k)).map(|p| (p, k))
+        };
+        let Some((p, at)) = sign else { continue };
+        let own = polarity_word(doc.word(k)).is_some();
+        let sentence = doc.words[k].sentence;
+        let first = if own {
+            k.saturating_sub(3)
+        } else {
+            k.saturating_sub(2)
+        };
+        let last = if own { k } else { k + 1 };
+        let subjects: Vec<String> = (first..last)
+            .filter(|&j| doc.words[j].sentence == sentence)
+            .map(|j| doc.word(j).to_string())
+            .filter(|w| w.chars().count() >= 5 && polarity_word(w).is_none())
+            .collect();
+        if !subjects.is_empty() {
+            out.push((doc.words[at].start..doc.words[at].end, p, subjects));
+        }
+    }
+    out
+}
+
+/// "Hemocultivos positivos" when the episode says they were negative.
+pub(crate) fn qualitative(ctx: &mut Ctx<'_>) {
+    let mut recorded: Vec<(Polarity, Vec<String>, String, String)> = Vec::new();
+    for field in &ctx.facts.fields {
+        let doc = super::doc::Doc::new(&field.text);
+        for (_, p, subjects) in polarities(&doc) {
+            recorded.push((p, subjects, field.path.clone(), field.text.clone()));
+        }
+    }
+    if recorded.is_empty() {
+        return;
+    }
+    for (at, p, subjects) in polarities(&ctx.doc) {
+        let k = ctx.doc.word_at(at.start);
+        if ctx.doc.is_negated(k, k) && polarity_word(ctx.doc.word(k)).is_none() {
+            continue;
+        }
+        let same: Vec<&(Polarity, Vec<String>, String, String)> = recorded
+            .iter()
+            .filter(|(_, s, _, _)| s.iter().any(|w| subjects.contains(w)))
+            .collect();
+        if same.is_empty() {
+            continue;
+        }
+        let (path, text) = (same[0].2.clone(), same[0].3.clone());
+        if same.iter().any(|(q, _, _, _)| *q == p) {
+            ctx.confirm(at, &path, &text);
+        } else {
+            let said = ctx.doc.original(at.clone()).to_string();
+            ctx.report(Report {
+                kind: FindingKind::LaboratorioContradicho,
+                severity: Gravedad::Alta,
+                at: Some(at),
+                message: format!("«{said}» contradice el resultado registrado: «{text}»"),
+                path: Some(&path),
+                expected: Some(&text),
+            });
+        }
+    }
 }

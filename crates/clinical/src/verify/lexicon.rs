@@ -138,6 +138,8 @@ pub(crate) enum TermKind {
     Event,
     /// A coronary artery or other side-bearing structure.
     Side,
+    /// A germ a culture or a panel grew.
+    Organism,
 }
 
 #[derive(Debug, Clone)]
@@ -285,6 +287,7 @@ impl Lexicon {
             let kind = match kind {
                 "dx" => TermKind::Diagnosis,
                 "lado" => TermKind::Side,
+                "germen" => TermKind::Organism,
                 _ => TermKind::Event,
             };
             let forms: Vec<Form> = forms.split(';').filter_map(Form::new).collect();

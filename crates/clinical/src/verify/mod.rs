@@ -163,6 +163,7 @@ pub fn review(episode: &Episode, text: &str) -> Review {
     drugs::check(&mut ctx);
     check_dates(&mut ctx);
     labs::check(&mut ctx);
+    labs::qualitative(&mut ctx);
     terms::check(&mut ctx);
     patient::sex_and_age(&mut ctx);
     patient::laterality(&mut ctx);

@@ -51,6 +51,14 @@ fn about_someone_else(doc: &Doc<'_>, sentence: usize) -> bool {
 
 pub(crate) fn sex_and_age(ctx: &mut Ctx<'_>) {
     let sex = ctx.episode.paciente.sexo();
+    // "Camila Torres, 34 años": the patient's own name is a person word.
+    let name_words: Vec<String> = ctx
+        .episode
+        .paciente
+        .nombre
+        .as_deref()
+        .map(|n| super::lexicon::tokenize(&fold(n)))
+        .unwrap_or_default();
     let age = crate::items::episode_age(ctx.episode);
     let n = ctx.doc.words.len();
     for k in 0..n {
@@ -127,7 +135,7 @@ pub(crate) fn sex_and_age(ctx: &mut Ctx<'_>) {
                     | "menor"
                     | "mayor"
             );
-            if person {
+            if person || name_words.iter().any(|n| n == w) {
                 person_before = true;
                 break;
             }

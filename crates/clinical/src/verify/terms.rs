@@ -142,6 +142,10 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 FindingKind::LateralidadContradicha,
                 format!("«{said}» no es el vaso que registra el episodio"),
             ),
+            TermKind::Organism => (
+                FindingKind::LaboratorioContradicho,
+                format!("el episodio no registra «{said}» en ningún cultivo ni examen"),
+            ),
         };
         ctx.report(Report {
             kind,
@@ -157,7 +161,63 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         });
     }
     asserted_outside_lexicon(ctx);
+    negation_flips(ctx);
     omitted_diagnoses(ctx, &known);
+}
+
+/// A finding the episode only ever rules out ("sin hidronefrosis"), which
+/// the text affirms ("con hidronefrosis").
+fn negation_flips(ctx: &mut Ctx<'_>) {
+    let lex = lexicon();
+    let mut denied: HashMap<String, (String, String)> = HashMap::new();
+    let mut affirmed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for field in &ctx.facts.fields {
+        let doc = Doc::new(&field.text);
+        for k in 0..doc.words.len() {
+            let w = doc.word(k);
+            if w.chars().count() < 6 || BENIGN.contains(&w) || !w.chars().all(char::is_alphabetic) {
+                continue;
+            }
+            if doc.negated_before[k] {
+                denied
+                    .entry(w.to_string())
+                    .or_insert_with(|| (field.path.clone(), field.text.clone()));
+            } else {
+                affirmed.insert(w.to_string());
+            }
+        }
+    }
+    denied.retain(|w, _| !affirmed.contains(w) && !lex.stem_drug(w));
+    if denied.is_empty() {
+        return;
+    }
+    for k in 0..ctx.doc.words.len() {
+        let w = ctx.doc.word(k).to_string();
+        let Some((path, text)) = denied.get(&w).cloned() else {
+            continue;
+        };
+        if ctx.doc.negated[k] || ctx.doc.is_hedged(k, k) {
+            continue;
+        }
+        let at = ctx.doc.words[k].start..ctx.doc.words[k].end;
+        let doc_span = ctx.doc.span(at.clone());
+        if ctx.review.findings.iter().any(|f| {
+            f.span
+                .as_ref()
+                .is_some_and(|s| s.start < doc_span.end && doc_span.start < s.end)
+        }) {
+            continue;
+        }
+        let said = ctx.doc.original(at.clone()).to_string();
+        ctx.report(Report {
+            kind: FindingKind::ComplicacionNoConsignada,
+            severity: Gravedad::Alta,
+            at: Some(at),
+            message: format!("«{said}»: el episodio lo descarta («{text}»)"),
+            path: Some(&path),
+            expected: Some(&text),
+        });
+    }
 }
 
 /// Words that say how the stay went rather than what happened.
