@@ -28,6 +28,7 @@ pub const COMMANDS: &[&str] = &[
     "draft_set_status",
     "edit_save",
     "version_restore",
+    "version_review",
     "interrupted_resume",
     "interrupted_discard",
     "export_version",

@@ -67,6 +67,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tau
             drafts::draft_set_status,
             drafts::edit_save,
             drafts::version_restore,
+            drafts::version_review,
             drafts::interrupted_resume,
             drafts::interrupted_discard,
             drafts::export_version,

@@ -12,6 +12,54 @@ pub struct FindingView {
     /// UTF-16 offsets into the version's text; absent for omissions.
     pub start: Option<usize>,
     pub end: Option<usize>,
+    /// The episode path the finding contradicts or misses, and what the
+    /// episode says there ("el episodio dice …").
+    pub path: Option<String>,
+    pub expected: Option<String>,
+}
+
+/// A claim of the text the episode confirms ("coincide con …").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfirmedView {
+    /// UTF-16 offsets into the version's text.
+    pub start: usize,
+    pub end: usize,
+    pub path: String,
+    pub says: String,
+}
+
+/// A version checked again: its findings and the confirmed claims, both
+/// with their sources in the episode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewView {
+    pub draft_id: i64,
+    pub number: i64,
+    pub findings: Vec<FindingView>,
+    pub confirmed: Vec<ConfirmedView>,
+}
+
+impl ReviewView {
+    pub fn new(version: &store::Version, review: &clinical::Review) -> ReviewView {
+        let text = &version.text;
+        let stored = serde_json::to_value(&review.findings).unwrap_or_default();
+        ReviewView {
+            draft_id: version.draft_id,
+            number: version.number,
+            findings: findings(text, &stored),
+            confirmed: review
+                .confirmed
+                .iter()
+                .filter_map(|c| {
+                    Some(ConfirmedView {
+                        start: utf16_offset(text, c.span.start)?,
+                        end: utf16_offset(text, c.span.end)?,
+                        path: c.path.clone(),
+                        says: c.says.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Byte offset → UTF-16 offset in `text`; `None` when it is not on a
@@ -27,13 +75,13 @@ pub fn findings(text: &str, stored: &serde_json::Value) -> Vec<FindingView> {
     };
     list.iter()
         .map(|finding| {
-            let field = |name: &str| {
+            let optional = |name: &str| {
                 finding
                     .get(name)
                     .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
+                    .map(str::to_string)
             };
+            let field = |name: &str| optional(name).unwrap_or_default();
             let offset = |name: &str| {
                 finding
                     .get("span")
@@ -51,6 +99,8 @@ pub fn findings(text: &str, stored: &serde_json::Value) -> Vec<FindingView> {
                 message: field("message"),
                 start,
                 end,
+                path: optional("path"),
+                expected: optional("expected"),
             }
         })
         .collect()

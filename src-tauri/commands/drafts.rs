@@ -8,7 +8,7 @@ use tauri::State;
 use crate::dialogs::{self, SaveKind};
 use crate::error::{UiError, UiResult};
 use crate::state::Desk;
-use crate::view::VersionView;
+use crate::view::{ReviewView, VersionView};
 
 #[tauri::command]
 pub fn drafts_list(
@@ -82,6 +82,16 @@ pub fn edit_save(desk: State<'_, Desk>, id: i64, text: String) -> UiResult<Versi
     desk.with_store(|s| {
         let (version, _) = pipeline::save_edit(s, id, &text)?;
         Ok(version.into())
+    })
+}
+
+/// A version checked again against its episode, with the source of every
+/// confirmed claim and finding, for the window's source links.
+#[tauri::command]
+pub fn version_review(desk: State<'_, Desk>, id: i64, number: i64) -> UiResult<ReviewView> {
+    desk.with_store(|s| {
+        let (version, review) = pipeline::review_version(s, id, number)?;
+        Ok(ReviewView::new(&version, &review))
     })
 }
 

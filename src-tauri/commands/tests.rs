@@ -192,6 +192,26 @@ fn a_deterministic_draft_is_listed_edited_restored_finalised_and_exported() {
         .unwrap()
         .iter()
         .any(|f| f["kind"] == "farmaco_no_consignado" && f["start"].is_u64()));
+    // The review gives every claim its source: the deterministic draft's
+    // drugs, dates and diagnoses are confirmed with the episode paths.
+    let review = app.ok("version_review", json!({ "id": draft, "number": 1 }));
+    let confirmed = review["confirmed"].as_array().unwrap();
+    assert!(confirmed
+        .iter()
+        .any(|c| c["path"] == "indicaciones_alta.medicamentos[1]" && c["start"].is_u64()));
+    assert!(confirmed
+        .iter()
+        .any(|c| c["path"] == "atencion.fecha_ingreso"));
+    let review = app.ok("version_review", json!({ "id": draft, "number": 3 }));
+    assert!(review["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "medicamento_omitido"
+            && f["path"] == "indicaciones_alta.medicamentos[0]"
+            && f["expected"]
+                .as_str()
+                .is_some_and(|e| e.contains("875/125"))));
     let restored = app.ok("version_restore", json!({ "id": draft, "number": 1 }));
     assert_eq!(restored["restored_from"], 1);
     let opened = app.ok("draft_open", json!({ "id": draft }));

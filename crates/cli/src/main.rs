@@ -8,6 +8,7 @@
 //! epicrisis check episodio.json
 //! epicrisis draft episodio.json > epicrisis.txt
 //! epicrisis verify episodio.json epicrisis.txt --format json
+//! epicrisis verify-eval tests/data/verify/manifest.jsonl
 //! epicrisis draft episodio.json --save
 //! epicrisis drafts list --search munoz
 //! epicrisis drafts show 12 --version 2
@@ -27,6 +28,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod models;
+mod verify_eval;
 
 use clinical::{Finding, Gravedad, Severity};
 pub(crate) use models::{ModelArgs, ProfileArg};
@@ -123,6 +125,12 @@ enum Command {
     Verify {
         episode: PathBuf,
         text: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Mide la verificación sobre un conjunto etiquetado (manifiesto JSON por líneas).
+    VerifyEval {
+        manifest: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -359,6 +367,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             text,
             format,
         } => verify(&episode, &text, format),
+        Command::VerifyEval { manifest, format } => verify_eval::run(&manifest, format),
     }
 }
 
@@ -669,7 +678,10 @@ fn verify(episode_path: &Path, text_path: &Path, format: Format) -> anyhow::Resu
     };
     let checked = pipeline::check_text(&loaded.episode, &text);
     match format {
-        Format::Json => print_json(&serde_json::json!({ "hallazgos": checked.findings })),
+        Format::Json => print_json(&serde_json::json!({
+            "hallazgos": checked.findings,
+            "confirmados": checked.confirmed,
+        })),
         Format::Text => print_findings(&checked.text, &checked.findings)?,
     }
     Ok(if clinical::has_alta(&checked.findings) {
@@ -766,12 +778,17 @@ fn print_findings(text: &str, findings: &[Finding]) -> std::io::Result<()> {
             Gravedad::Media => "media",
             Gravedad::Baja => "baja",
         };
+        let source = f
+            .path
+            .as_deref()
+            .map(|p| format!(" [episodio: {p}]"))
+            .unwrap_or_default();
         match &f.span {
             Some(span) => {
                 let line = text[..span.start].matches('\n').count() + 1;
-                writeln!(out, "[{severity}] línea {line}: {}", f.message)?;
+                writeln!(out, "[{severity}] línea {line}: {}{source}", f.message)?;
             }
-            None => writeln!(out, "[{severity}] {}", f.message)?,
+            None => writeln!(out, "[{severity}] {}{source}", f.message)?,
         }
     }
     let alta = findings

@@ -17,6 +17,21 @@ pub fn draft_episode(draft: &store::Draft) -> Result<clinical::Episode, Error> {
     Ok(clinical::normalize(episode))
 }
 
+/// A saved version checked again against its draft's episode, with the
+/// claims the episode confirms and their sources. The findings stored with
+/// a version are what the check said when it was written; this is what it
+/// says now, with every claim's path, for the window's source links.
+pub fn review_version(
+    store: &store::Store,
+    draft: store::DraftId,
+    number: i64,
+) -> Result<(store::Version, clinical::Review), Error> {
+    let episode = draft_episode(&store.draft(draft)?)?;
+    let version = store.version(draft, number)?;
+    let review = clinical::review(&episode, &version.text);
+    Ok((version, review))
+}
+
 /// The draft a new text of `loaded` goes into: `current` while it holds the
 /// same episode and is not final; otherwise a new draft, so that a draft's
 /// versions always describe the episode it keeps.

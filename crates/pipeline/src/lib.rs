@@ -26,8 +26,8 @@ mod desk;
 mod generate;
 
 pub use desk::{
-    draft_episode, draft_for_episode, duplicate_draft, export_options, export_version, save_edit,
-    Format,
+    draft_episode, draft_for_episode, duplicate_draft, export_options, export_version,
+    review_version, save_edit, Format,
 };
 pub use generate::{
     generate, generate_version, profile_for, sampling_for, Generated, GeneratedVersion,
@@ -167,6 +167,8 @@ fn io_reason(error: &std::io::Error) -> String {
 pub struct Checked {
     pub text: String,
     pub findings: Vec<Finding>,
+    /// The claims the episode confirmed, each with its source path.
+    pub confirmed: Vec<clinical::Confirmed>,
 }
 
 impl Checked {
@@ -178,16 +180,16 @@ impl Checked {
 
 /// The deterministic epicrisis of an episode, checked like any other draft.
 pub fn deterministic(episode: &Episode) -> Checked {
-    let text = clinical::draft(episode);
-    let findings = clinical::verify(episode, &text);
-    Checked { text, findings }
+    check_text(episode, &clinical::draft(episode))
 }
 
 /// Checks a text (typically a model's, after editing) against the episode.
 pub fn check_text(episode: &Episode, text: &str) -> Checked {
+    let review = clinical::review(episode, text);
     Checked {
         text: text.to_string(),
-        findings: clinical::verify(episode, text),
+        findings: review.findings,
+        confirmed: review.confirmed,
     }
 }
 

@@ -92,6 +92,24 @@ export interface FindingView {
   message: string;
   start: number | null;
   end: number | null;
+  /** The episode path it contradicts or misses, and what the episode says there. */
+  path?: string | null;
+  expected?: string | null;
+}
+
+/** A claim of the text the episode confirms, with its source. */
+export interface ConfirmedView {
+  start: number;
+  end: number;
+  path: string;
+  says: string;
+}
+
+export interface ReviewView {
+  draft_id: number;
+  number: number;
+  findings: FindingView[];
+  confirmed: ConfirmedView[];
 }
 
 export interface VersionView {
@@ -215,6 +233,8 @@ export const draftUndelete = (id: number) => invoke<void>("draft_undelete", { id
 export const draftSetStatus = (id: number, status: Status) =>
   invoke<void>("draft_set_status", { id, status });
 export const editSave = (id: number, text: string) => invoke<VersionView>("edit_save", { id, text });
+export const versionReview = (id: number, number: number) =>
+  invoke<ReviewView>("version_review", { id, number });
 export const versionRestore = (id: number, number: number) =>
   invoke<VersionView>("version_restore", { id, number });
 export const interruptedResume = (id: number, number: number) =>

@@ -174,6 +174,21 @@ fn frequency_res() -> &'static [(Regex, u8)] {
     })
 }
 
+/// `range` without the spaces and punctuation a pattern's boundary took.
+fn trimmed(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let piece = &text[range.clone()];
+    let start = range.start
+        + (piece.len()
+            - piece
+                .trim_start_matches(|c: char| c.is_whitespace() || c == '(' || c == ',')
+                .len());
+    let end = range.start
+        + piece
+            .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '.' | ')'))
+            .len();
+    start..end.max(start)
+}
+
 /// The earliest frequency stated in `folded` text.
 pub(crate) fn find_frequency(folded: &str) -> Option<(std::ops::Range<usize>, Frequency)> {
     let mut best: Option<(std::ops::Range<usize>, Frequency)> = None;
@@ -199,7 +214,7 @@ pub(crate) fn find_frequency(folded: &str) -> Option<(std::ops::Range<usize>, Fr
         };
         if let Some(value) = value {
             if best.as_ref().is_none_or(|(r, _)| whole.start() < r.start) {
-                best = Some((whole.range(), value));
+                best = Some((trimmed(folded, whole.range()), value));
             }
         }
     }
@@ -256,7 +271,7 @@ pub(crate) fn find_duration(folded: &str) -> Option<(std::ops::Range<usize>, Dur
     let a = by.captures(folded).and_then(|c| {
         let n = count(c.get(1)?.as_str())?;
         Some((
-            c.get(0)?.range(),
+            trimmed(folded, c.get(0)?.range()),
             Duration::Days(days(n, c.get(2)?.as_str())),
         ))
     });

@@ -120,11 +120,6 @@ impl<'a> Doc<'a> {
         self.map[r.start]..self.map[r.end]
     }
 
-    /// Original byte span of words `first..=last`.
-    pub fn words_span(&self, first: usize, last: usize) -> Range<usize> {
-        self.span(self.words[first].start..self.words[last].end)
-    }
-
     pub fn original(&self, r: Range<usize>) -> &str {
         &self.text[self.span(r)]
     }
@@ -243,9 +238,10 @@ impl<'a> Doc<'a> {
             if let Some(hit) = cues.after.at(self, i) {
                 // "TEP descartado": the two words before.
                 let sentence = self.words[i].sentence;
-                for k in i.saturating_sub(3)..i {
-                    if self.words[k].sentence == sentence {
-                        after[k] = true;
+                let from = i.saturating_sub(3);
+                for (word, flag) in self.words[from..i].iter().zip(&mut after[from..i]) {
+                    if word.sentence == sentence {
+                        *flag = true;
                     }
                 }
                 i = hit.last + 1;

@@ -147,7 +147,6 @@ pub(crate) struct Term {
     pub kind: TermKind,
     pub name: String,
     pub codes: Vec<String>,
-    pub forms: Vec<Form>,
 }
 
 #[derive(Debug, Clone)]
@@ -158,7 +157,6 @@ pub(crate) struct LabName {
 
 #[derive(Debug, Clone)]
 pub(crate) struct LabGroup {
-    pub name: String,
     pub members: Vec<usize>,
 }
 
@@ -310,7 +308,6 @@ impl Lexicon {
                     .map(|c| c.trim().to_uppercase())
                     .filter(|c| !c.is_empty())
                     .collect(),
-                forms,
             });
         }
 
@@ -347,15 +344,10 @@ impl Lexicon {
                 .filter_map(|m| labs.iter().position(|l| l.name == canon(m)))
                 .collect();
             let index = groups.len();
-            let mut first = None;
             for form in names.split(';').filter_map(Form::new) {
-                first.get_or_insert_with(|| form.tokens.join(" "));
                 group_phrases.insert(form, index);
             }
-            groups.push(LabGroup {
-                name: first.unwrap_or_default(),
-                members,
-            });
+            groups.push(LabGroup { members });
         }
 
         let mut allergies = Vec::new();

@@ -181,3 +181,228 @@ fn spans_point_into_the_original_text_after_folding() {
         .unwrap();
     assert_eq!(&text[f.span.unwrap()], "CLARITROMICINA");
 }
+
+fn episode(name: &str) -> Episode {
+    let path = format!(
+        "{}/../../tests/data/verify/episodios/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    normalize(parse_episode(&std::fs::read(path).unwrap()).unwrap())
+}
+
+/// Alta findings with their text; omissions left out, since these texts
+/// are fragments of an epicrisis.
+fn alta(episode: &Episode, text: &str) -> Vec<(FindingKind, String)> {
+    verify(episode, text)
+        .into_iter()
+        .filter(|f| f.severity == Gravedad::Alta && f.span.is_some())
+        .map(|f| {
+            (
+                f.kind,
+                f.span.map(|s| text[s].to_string()).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+const IAM_ALTA: &str =
+    "Al alta se indica ticagrelor 90 mg VO c/12h por 12 meses, AAS 100 mg VO al día, \
+    atorvastatina 80 mg VO en la noche, metoprolol 25 mg VO c/12h y enalapril 5 mg VO c/12h.";
+
+#[test]
+fn abbreviations_and_brands_name_the_generic() {
+    let iam = episode("iam");
+    assert_eq!(alta(&iam, IAM_ALTA), vec![]);
+    let brand = IAM_ALTA.replace("ticagrelor", "Brilinta");
+    assert_eq!(alta(&iam, &brand), vec![]);
+}
+
+#[test]
+fn a_wrong_dose_or_frequency_of_a_discharge_drug_is_alta_on_it() {
+    let iam = episode("iam");
+    let text = IAM_ALTA.replace(
+        "ticagrelor 90 mg VO c/12h",
+        "ticagrelor 90 mg VO cada 24 horas",
+    );
+    assert_eq!(
+        alta(&iam, &text),
+        vec![(FindingKind::IndicacionContradicha, "cada 24 horas".into())]
+    );
+    let text = IAM_ALTA.replace("metoprolol 25 mg", "metoprolol 50 mg");
+    let found = verify(&iam, &text);
+    let f = found
+        .iter()
+        .find(|f| f.kind == FindingKind::IndicacionContradicha)
+        .unwrap();
+    assert_eq!(f.path.as_deref(), Some("indicaciones_alta.medicamentos[3]"));
+    assert!(f.expected.as_deref().unwrap().contains("25 mg"));
+}
+
+#[test]
+fn negated_lists_and_negated_longer_terms_stay_quiet() {
+    let iam = episode("iam");
+    let text = format!(
+        "{IAM_ALTA} No requirió traslado a UCI, drogas vasoactivas ni VNI. \
+         No requirió traslado a unidad de cuidados intensivos."
+    );
+    assert_eq!(alta(&iam, &text), vec![]);
+    let text = format!("{IAM_ALTA} Requirió VNI por 24 horas.");
+    assert_eq!(
+        alta(&iam, &text),
+        vec![(FindingKind::ComplicacionNoConsignada, "VNI".into())]
+    );
+}
+
+#[test]
+fn omissions_are_judged_in_the_discharge_part() {
+    let ic = episode("insuficiencia_cardiaca");
+    let course = "Recibe furosemida 40 mg EV c/12h. Se inicia bisoprolol 2,5 mg el día 3 e insulina cristalina según esquema.";
+    let discharge = "Al alta se indica furosemida 40 mg VO c/24h, enalapril 10 mg VO c/12h, \
+        espironolactona 25 mg VO c/24h e insulina glargina 12 UI SC c/24h.";
+    let found = verify(&ic, &format!("{course} {discharge}"));
+    let omitted: Vec<_> = found
+        .iter()
+        .filter(|f| f.kind == FindingKind::MedicamentoOmitido)
+        .map(|f| f.path.clone().unwrap())
+        .collect();
+    // Bisoprolol is in the course only; glargina is there, cristalina is not it.
+    assert_eq!(omitted, ["indicaciones_alta.medicamentos[1]"]);
+    let without_glargina = discharge.replace(" e insulina glargina 12 UI SC c/24h", "");
+    let found = verify(
+        &ic,
+        &format!("{course} {without_glargina} Bisoprolol 2,5 mg VO c/24h."),
+    );
+    assert!(found
+        .iter()
+        .any(|f| f.kind == FindingKind::MedicamentoOmitido
+            && f.path.as_deref() == Some("indicaciones_alta.medicamentos[4]")));
+}
+
+#[test]
+fn trends_pairs_and_moments_are_read() {
+    let pie = episode("pielonefritis");
+    assert_eq!(
+        alta(
+            &pie,
+            "PCR en descenso, de 245 a 38 mg/L. Creatinina 1,41 → 0,88 mg/dL."
+        ),
+        vec![]
+    );
+    assert_eq!(
+        alta(&pie, "Creatinina 0,88 → 1,41 mg/dL."),
+        vec![(FindingKind::LaboratorioContradicho, "0,88 → 1,41".into())]
+    );
+    assert_eq!(
+        alta(&pie, "PCR en ascenso."),
+        vec![(FindingKind::LaboratorioContradicho, "ascenso".into())]
+    );
+    assert_eq!(
+        alta(&pie, "Al ingreso la creatinina era de 0,88 mg/dL."),
+        vec![(
+            FindingKind::LaboratorioContradicho,
+            "ingreso la creatinina era de 0,88".into()
+        )]
+    );
+    assert_eq!(alta(&pie, "Parámetros inflamatorios en descenso."), vec![]);
+}
+
+#[test]
+fn sex_age_side_and_dates_contradicting_the_episode() {
+    let bronq = episode("bronquiolitis");
+    assert_eq!(alta(&bronq, "Lactante femenina de 9 meses."), vec![]);
+    assert_eq!(
+        alta(&bronq, "Lactante femenina de 9 años."),
+        vec![(FindingKind::DatoPacienteContradicho, "9 años".into())]
+    );
+    assert_eq!(
+        alta(&bronq, "Lactante masculino de 9 meses."),
+        vec![(FindingKind::DatoPacienteContradicho, "masculino".into())]
+    );
+    assert_eq!(
+        alta(&bronq, "Atelectasia del lóbulo superior izquierdo."),
+        vec![(FindingKind::LateralidadContradicha, "izquierdo".into())]
+    );
+    assert_eq!(
+        alta(&bronq, "Ingresa el 11 de julio de 2026 y egresa el 14/07/2026, tras 4 días de hospitalización."),
+        vec![(FindingKind::FechaContradicha, "11 de julio de 2026".into())]
+    );
+    assert_eq!(
+        alta(&bronq, "Egresa tras 5 días de hospitalización."),
+        vec![(FindingKind::FechaContradicha, "5".into())]
+    );
+}
+
+#[test]
+fn allergy_statements_and_cross_reactions() {
+    let pie = episode("pielonefritis");
+    assert_eq!(alta(&pie, "Alérgica a penicilina. Al alta, ciprofloxacino 500 mg c/12h por 10 días y paracetamol 1 g c/8h por 5 días."), vec![]);
+    assert_eq!(
+        alta(&pie, "Sin alergias conocidas."),
+        vec![(FindingKind::AlergiaContradicha, "alergias".into())]
+    );
+    assert_eq!(
+        alta(&pie, "Alergia a sulfas."),
+        vec![(FindingKind::AlergiaContradicha, "Alergia a sulfas".into())]
+    );
+    // Ceftriaxona is in the episode (given knowingly); cefadroxilo is not.
+    let cef = alta(
+        &pie,
+        "Recibe ceftriaxona 2 g EV c/24h. Se indica cefadroxilo 500 mg c/12h.",
+    );
+    assert_eq!(
+        cef,
+        vec![(FindingKind::AlergiaPrescrita, "cefadroxilo".into())]
+    );
+}
+
+#[test]
+fn invented_drugs_diagnoses_and_events_beyond_the_lists() {
+    let ic = episode("insuficiencia_cardiaca");
+    assert_eq!(
+        alta(&ic, "Se agrega dapagliflozina 10 mg al día."),
+        vec![(FindingKind::FarmacoNoConsignado, "dapagliflozina".into())]
+    );
+    // An INN stem is enough: nebivolol is on no list.
+    assert_eq!(
+        alta(&ic, "Se cambia a nebivolol 5 mg."),
+        vec![(FindingKind::FarmacoNoConsignado, "nebivolol".into())]
+    );
+    assert_eq!(
+        alta(&ic, "Antecedente de litiasis renal."),
+        vec![(
+            FindingKind::DiagnosticoNoConsignado,
+            "litiasis renal".into()
+        )]
+    );
+    assert_eq!(
+        alta(&ic, "Se diagnostica además gota tofácea."),
+        vec![(FindingKind::DiagnosticoNoConsignado, "gota".into())]
+    );
+    assert_eq!(
+        alta(&ic, "Se complica con una hemorragia."),
+        vec![(FindingKind::ComplicacionNoConsignada, "hemorragia".into())]
+    );
+    // Hedged: media, not alta.
+    assert_eq!(alta(&ic, "Sospecha de TEP, que no se confirmó."), vec![]);
+}
+
+#[test]
+fn confirmed_claims_carry_their_source() {
+    let iam = episode("iam");
+    let review = review(&iam, IAM_ALTA);
+    let source = |needle: &str| {
+        review
+            .confirmed
+            .iter()
+            .find(|c| IAM_ALTA[c.span.clone()].starts_with(needle))
+            .map(|c| c.path.clone())
+    };
+    assert_eq!(
+        source("ticagrelor").as_deref(),
+        Some("indicaciones_alta.medicamentos[0]")
+    );
+    assert_eq!(
+        source("AAS").as_deref(),
+        Some("indicaciones_alta.medicamentos[1]")
+    );
+}
