@@ -123,19 +123,52 @@ fn verify_flags_an_unfaithful_text_and_passes_a_faithful_one() {
         "complicacion_no_consignada",
         "farmaco_no_consignado",
         "codigo_no_consignado",
-        "numero_no_consignado",
+        // "amoxicilina 500 mg VO c/8h por 21 días" for 875/125 mg c/12h x 3 días.
+        "indicacion_contradicha",
         "salida_degenerada",
         "diagnostico_omitido",
         "medicamento_omitido",
     ] {
         assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
     }
+    // A contradiction names the episode entry it contradicts.
+    assert!(value["hallazgos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "indicacion_contradicha"
+            && f["path"] == "indicaciones_alta.medicamentos[0]"));
+    assert!(value["confirmados"].as_array().is_some());
     let good = epicrisis(&[
         "verify",
         episode.to_str().unwrap(),
         data("texts/neumonia_fiel.txt").to_str().unwrap(),
     ]);
     assert_eq!(good.status.code(), Some(0), "{}", text(&good));
+}
+
+#[test]
+fn verify_eval_prints_recall_per_category() {
+    let manifest = data("verify/manifest.jsonl");
+    let out = epicrisis(&[
+        "verify-eval",
+        manifest.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(value["textos"].as_u64().unwrap() >= 300);
+    let categories = value["categorias"].as_array().unwrap();
+    assert!(categories.iter().any(|c| c["categoria"] == "dosis"));
+    assert!(value["tasa_falsas_alarmas"].as_f64().unwrap() <= 0.02);
+    // A manifest line that is not an entry is refused with its line number.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("m.jsonl");
+    std::fs::write(&bad, "{\"episodio\": \"x.json\"}\n").unwrap();
+    let out = epicrisis(&["verify-eval", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("línea 1"), "{}", text(&out));
 }
 
 #[test]
