@@ -83,11 +83,28 @@ pub(crate) fn find_dose(folded: &str) -> Option<(std::ops::Range<usize>, Dose)> 
         "mg/kg" => (1.0, Unit::PerKg),
         _ => (1.0, Unit::Count),
     };
-    let values = number
+    let values: Vec<f64> = number
         .as_str()
         .split('/')
         .map(|v| parse_number(v.trim()) * factor)
         .collect();
+    // "500 mg, 2 comprimidos": the dose taken is the product.
+    let mut values: Vec<f64> = values;
+    if unit_kind == Unit::Mass && values.len() == 1 {
+        static TIMES: OnceLock<Regex> = OnceLock::new();
+        let times = TIMES.get_or_init(|| {
+            compile(
+                r"^[\s,]*(\d|dos|tres|cuatro)\s+(?:comprimidos|tabletas|capsulas|sobres|ampollas)",
+            )
+        });
+        if let Some(n) = times
+            .captures(&folded[unit.end()..])
+            .and_then(|c| c.get(1))
+            .and_then(|m| count(m.as_str()))
+        {
+            values[0] *= n;
+        }
+    }
     Some((
         number.start()..unit.end(),
         Dose {
@@ -164,7 +181,10 @@ fn frequency_res() -> &'static [(Regex, u8)] {
             (r"(?:^|[^\w])(\d+)\s*/\s*\d+\s*(?:h|hr|hrs|horas)(?:[^\w]|$)", 0),
             (&format!(r"(?:^|[^\w])({words})\s+(?:vez|veces)\s+(?:al|por|cada)\s+dia"), 1),
             (r"(?:/|al |por )dia(?:[^\w]|$)|diari[oa]|cada dia|c\s*/\s*dia|c\s*/\s*noche|cada noche|en la noche|al acostarse|nocturn[oa]|en la manana|cada manana|matinal|una vez al dia", 2),
-            (r"manana y noche|cada 12", 3),
+            (r"manana y noche|cada 12|(?:^|[^\w])bid(?:[^\w]|$)", 3),
+            (r"(?:^|[^\w])tid(?:[^\w]|$)", 6),
+            (r"(?:^|[^\w])qid(?:[^\w]|$)", 7),
+            (r"(?:^|[^\w])(?:qd|od)(?:[^\w]|$)", 2),
             (r"semanal|cada semana|c\s*/\s*semana|por semana", 4),
             (r"(?:^|[^\w])sos(?:[^\w]|$)|si dolor|si fiebre|en caso de|a demanda|condicional", 5),
         ]
@@ -210,6 +230,8 @@ pub(crate) fn find_frequency(folded: &str) -> Option<(std::ops::Range<usize>, Fr
             2 => Some(Frequency::Hours(24.0)),
             3 => Some(Frequency::Hours(12.0)),
             4 => Some(Frequency::Hours(168.0)),
+            6 => Some(Frequency::Hours(8.0)),
+            7 => Some(Frequency::Hours(6.0)),
             _ => Some(Frequency::AsNeeded),
         };
         if let Some(value) = value {
@@ -460,6 +482,11 @@ pub(crate) fn attribute_word(word: &str) -> bool {
         "del",
         "desde",
         "o",
+        "bid",
+        "tid",
+        "qid",
+        "qd",
+        "od",
     ];
     // "8h", "12hrs", "500mg": a number glued to its unit.
     word.chars().next().is_some_and(|c| c.is_ascii_digit())

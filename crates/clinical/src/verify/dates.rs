@@ -148,16 +148,31 @@ pub(crate) enum Role {
     Other,
 }
 
-fn role_patterns() -> &'static [Regex; 3] {
-    static CELL: OnceLock<[Regex; 3]> = OnceLock::new();
+fn role_patterns() -> &'static [Regex; 4] {
+    static CELL: OnceLock<[Regex; 4]> = OnceLock::new();
     CELL.get_or_init(|| {
         let tail = r"(?:\s+(?:el|el dia|con fecha|a contar del|desde el))?\s*:?\s*$";
         [
             compile(&format!(r"(?:consulta|consulto|acude|acudio|llega|llego|hospitalizandose|se hospitaliza|se hospitalizo|ingresa|ingreso|ingresó|ingresando|ingresada|ingresado|admision|admitid[oa]|fecha de ingreso|hospitalizad[oa] desde|se hospitaliza){tail}")),
             compile(&format!(r"(?:egresa|egreso|egresando|alta|dad[oa] de alta|fecha de alta|fecha de egreso|se va de alta){tail}")),
+            // "Egresa compensado el 17/05": a word or two between the verb
+            // and the date, none of them a preposition.
+            compile(r"(?:^|[^\w])(?:ingresa|ingreso|egresa|egreso|se va de alta|se da de alta|es dad[oa] de alta)(?:\s+(?:[a-z]+))\s+el\s*$"),
             compile(r"(?:hospitalizad[oa]s?|internad[oa]s?|estadia|estancia|periodo de hospitalizacion|hospitalizacion|permanece hospitalizad[oa])\s+(?:del|desde el|entre el)\s*$"),
         ]
     })
+}
+
+/// Whether the cue before a date is only a noun ("PCR 14 al alta el 8/10"):
+/// such a date may be a result's, not the discharge itself.
+pub(crate) fn weak_role(folded_before: &str) -> bool {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    CELL.get_or_init(|| {
+        compile(r"(?:^|[^\w])(?:al|del|de)\s+(?:alta|ingreso|egreso)(?:\s+(?:el|el dia))?\s*:?\s*$")
+    })
+    .is_match(folded_before)
+        && !folded_before.trim_end().ends_with("fecha de ingreso")
+        && !folded_before.trim_end().ends_with("fecha de alta")
 }
 
 /// What a date claims by the words just after it ("el 8 de agosto se va de
@@ -186,13 +201,26 @@ pub(crate) fn role(folded_before: &str) -> Role {
         .nth(40)
         .map_or(0, |(i, _)| i);
     let before = &folded_before[window_start..];
-    let [admission, discharge, stay] = role_patterns();
+    let [admission, discharge, between, stay] = role_patterns();
     if stay.is_match(before) {
         Role::Stay
     } else if admission.is_match(before) {
         Role::Admission
     } else if discharge.is_match(before) {
         Role::Discharge
+    } else if let Some(m) = between.find(before) {
+        let words: Vec<&str> = m.as_str().split_whitespace().collect();
+        let adjective = words.iter().rev().nth(1).copied().unwrap_or("");
+        if matches!(
+            adjective,
+            "a" | "al" | "en" | "de" | "del" | "con" | "por" | "para" | "desde"
+        ) {
+            Role::Other
+        } else if m.as_str().contains("ingres") {
+            Role::Admission
+        } else {
+            Role::Discharge
+        }
     } else {
         Role::Other
     }

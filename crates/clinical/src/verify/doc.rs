@@ -47,6 +47,9 @@ pub(crate) struct Doc<'a> {
     /// ("hemocultivos negativos" negates the result, not the test).
     pub negated_before: Vec<bool>,
     pub hedged: Vec<bool>,
+    /// Per word: in a warning sign, a prophylaxis, a condition ("consultar
+    /// ante sangrado"): not a fact of the stay.
+    pub conditional: Vec<bool>,
 }
 
 impl<'a> Doc<'a> {
@@ -88,6 +91,7 @@ impl<'a> Doc<'a> {
             negated: Vec::new(),
             negated_before: Vec::new(),
             hedged: Vec::new(),
+            conditional: Vec::new(),
         };
         doc.find_parts();
         doc.find_negation();
@@ -217,11 +221,20 @@ impl<'a> Doc<'a> {
         let mut negated = vec![false; n];
         let mut hedged = vec![false; n];
         let mut after = vec![false; n];
+        let mut conditional = vec![false; n];
         let mut i = 0;
         while i < n {
             if let Some(hit) = cues.negation.at(self, i) {
                 let end = self.scope_end(hit.last + 1, &cues.end, 10);
                 for flag in negated.iter_mut().take(end).skip(hit.last + 1) {
+                    *flag = true;
+                }
+                i = hit.last + 1;
+                continue;
+            }
+            if let Some(hit) = cues.conditional.at(self, i) {
+                let end = self.scope_end(hit.last + 1, &cues.end, 12);
+                for flag in conditional.iter_mut().take(end).skip(hit.last + 1) {
                     *flag = true;
                 }
                 i = hit.last + 1;
@@ -236,13 +249,21 @@ impl<'a> Doc<'a> {
                 continue;
             }
             if let Some(hit) = cues.after.at(self, i) {
-                // "TEP descartado": the two words before.
+                // "TEP descartado", "panel viral negativo": up to two words
+                // before, not across a comma or a conjunction.
                 let sentence = self.words[i].sentence;
-                let from = i.saturating_sub(3);
-                for (word, flag) in self.words[from..i].iter().zip(&mut after[from..i]) {
-                    if word.sentence == sentence {
-                        *flag = true;
+                let mut k = i;
+                while k > 0 && i - k < 2 {
+                    k -= 1;
+                    let between = &self.folded[self.words[k].end..self.words[k + 1].start];
+                    let w = self.word(k);
+                    if self.words[k].sentence != sentence
+                        || between.contains([',', ';', '('])
+                        || matches!(w, "y" | "e" | "o" | "con" | "sin" | "ni")
+                    {
+                        break;
                     }
+                    after[k] = true;
                 }
                 i = hit.last + 1;
                 continue;
@@ -264,6 +285,7 @@ impl<'a> Doc<'a> {
         }
         self.negated = negated;
         self.hedged = hedged;
+        self.conditional = conditional;
     }
 
     /// Where a negation that starts at word `from` stops: the sentence end,
@@ -306,6 +328,10 @@ impl<'a> Doc<'a> {
 
     pub fn is_hedged(&self, first: usize, last: usize) -> bool {
         (first..=last).any(|k| self.hedged[k])
+    }
+
+    pub fn is_conditional(&self, first: usize, last: usize) -> bool {
+        (first..=last).any(|k| self.conditional[k])
     }
 }
 

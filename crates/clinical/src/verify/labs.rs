@@ -444,10 +444,30 @@ fn values(
         let mut matched: Option<(usize, Moment)> = None;
         let mut any_value = None;
         for &e in &entries {
-            for (slot, value) in slots(&ctx.facts.labs[e]) {
+            let lab_slots = slots(&ctx.facts.labs[e]);
+            // "Máxima de 186" with no period recorded: true when 186 is the
+            // highest value the episode has.
+            let extreme = |want: Moment| {
+                let values = lab_slots.iter().map(|(_, x)| *x);
+                let best = match want {
+                    Moment::Max => values.fold(f64::MIN, f64::max),
+                    _ => values.fold(f64::MAX, f64::min),
+                };
+                same_number(best, v.value)
+            };
+            let period_recorded = lab_slots
+                .iter()
+                .any(|(s, _)| matches!(s, Moment::Min | Moment::Max));
+            for &(slot, value) in &lab_slots {
                 if same_number(value, v.value) {
                     any_value.get_or_insert(e);
-                    if v.moment.is_none_or(|mo| mo == slot) && matched.is_none() {
+                    let fits = match v.moment {
+                        None => true,
+                        Some(mo) if mo == slot => true,
+                        Some(mo @ (Moment::Min | Moment::Max)) => !period_recorded && extreme(mo),
+                        Some(_) => false,
+                    };
+                    if fits && matched.is_none() {
                         matched = Some((e, slot));
                     }
                 }

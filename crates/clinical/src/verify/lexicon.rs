@@ -204,6 +204,7 @@ pub(crate) struct Cues {
     pub end: PhraseSet<()>,
     pub after: PhraseSet<()>,
     pub doubt: PhraseSet<()>,
+    pub conditional: PhraseSet<()>,
 }
 
 pub(crate) struct Lexicon {
@@ -380,6 +381,7 @@ impl Lexicon {
                 "niega" => &mut cues.negation,
                 "fin" => &mut cues.end,
                 "despues" => &mut cues.after,
+                "condicional" => &mut cues.conditional,
                 _ => &mut cues.doubt,
             };
             for form in words

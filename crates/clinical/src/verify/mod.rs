@@ -299,6 +299,13 @@ fn check_dates(ctx: &mut Ctx<'_>) {
             role = dates::role_after(after);
         }
         let text = ctx.doc.original(f.range.clone()).to_string();
+        if dates::weak_role(before) {
+            let other = ctx.facts.date_path(f.date).map(str::to_string);
+            if let Some(path) = other {
+                ctx.confirm(f.range.clone(), &path, &f.date.spanish());
+                continue;
+            }
+        }
         if check_role_date(ctx, f, role, &text) {
             continue;
         }

@@ -512,6 +512,22 @@ fn heads(doc: &Doc<'_>, k: usize) -> Vec<String> {
     out
 }
 
+/// Ward abbreviations that carry their side and their structure: LSD is
+/// the right upper lobe, FII the left iliac fossa.
+fn side_abbreviation(word: &str) -> Option<(Side, &'static str)> {
+    Some(match word {
+        "lsd" | "lid" | "lm" => (Side::Right, "lobulo"),
+        "lsi" | "lii" => (Side::Left, "lobulo"),
+        "fid" => (Side::Right, "fosa"),
+        "fii" => (Side::Left, "fosa"),
+        "hcd" => (Side::Right, "hipocondrio"),
+        "hci" => (Side::Left, "hipocondrio"),
+        "eid" | "esd" => (Side::Right, "extremidad"),
+        "eii" | "esi" => (Side::Left, "extremidad"),
+        _ => return None,
+    })
+}
+
 pub(crate) fn laterality(ctx: &mut Ctx<'_>) {
     // What the episode says of each structure's side.
     let mut episode_sides: HashMap<String, Vec<(Side, String, String)>> = HashMap::new();
@@ -519,6 +535,14 @@ pub(crate) fn laterality(ctx: &mut Ctx<'_>) {
     for field in &ctx.facts.fields {
         let doc = Doc::new(&field.text);
         for k in 0..doc.words.len() {
+            if let Some((s, head)) = side_abbreviation(doc.word(k)) {
+                all_sides.push((s, field.path.clone(), field.text.clone()));
+                episode_sides.entry(head.to_string()).or_default().push((
+                    s,
+                    field.path.clone(),
+                    field.text.clone(),
+                ));
+            }
             if let Some(s) = side(doc.word(k)) {
                 let phrase = field.text.clone();
                 all_sides.push((s, field.path.clone(), phrase.clone()));
@@ -537,14 +561,18 @@ pub(crate) fn laterality(ctx: &mut Ctx<'_>) {
     }
     for k in 0..ctx.doc.words.len() {
         let doc = &ctx.doc;
-        let Some(said) = side(doc.word(k)) else {
+        let abbreviation = side_abbreviation(doc.word(k));
+        let Some(said) = side(doc.word(k)).or(abbreviation.map(|(s, _)| s)) else {
             continue;
         };
         if doc.negated[k] {
             continue;
         }
         let at = doc.words[k].start..doc.words[k].end;
-        let hs = heads(doc, k);
+        let hs = match abbreviation {
+            Some((_, head)) => vec![head.to_string()],
+            None => heads(doc, k),
+        };
         let known: Vec<&(Side, String, String)> = hs
             .iter()
             .filter_map(|h| episode_sides.get(h))

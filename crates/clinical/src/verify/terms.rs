@@ -118,7 +118,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         {
             continue;
         }
-        if doc.is_negated(first, last) {
+        if doc.is_negated(first, last) || doc.is_conditional(first, last) {
             continue;
         }
         let hedged = doc.is_hedged(first, last);
@@ -175,7 +175,11 @@ fn negation_flips(ctx: &mut Ctx<'_>) {
         let doc = Doc::new(&field.text);
         for k in 0..doc.words.len() {
             let w = doc.word(k);
-            if w.chars().count() < 6 || BENIGN.contains(&w) || !w.chars().all(char::is_alphabetic) {
+            if w.chars().count() < 6
+                || BENIGN.contains(&w)
+                || w.starts_with("alergi")
+                || !w.chars().all(char::is_alphabetic)
+            {
                 continue;
             }
             if doc.negated_before[k] {
@@ -196,10 +200,17 @@ fn negation_flips(ctx: &mut Ctx<'_>) {
         let Some((path, text)) = denied.get(&w).cloned() else {
             continue;
         };
-        if ctx.doc.negated[k] || ctx.doc.is_hedged(k, k) {
+        if ctx.doc.negated[k] || ctx.doc.is_hedged(k, k) || ctx.doc.is_conditional(k, k) {
             continue;
         }
         let at = ctx.doc.words[k].start..ctx.doc.words[k].end;
+        let inside = |r: &std::ops::Range<usize>| r.start <= at.start && at.end <= r.end;
+        if ctx.allergy_spans.iter().any(inside)
+            || ctx.lab_spans.iter().any(inside)
+            || ctx.drug_mentions.iter().any(|(r, _)| inside(r))
+        {
+            continue;
+        }
         let doc_span = ctx.doc.span(at.clone());
         if ctx.review.findings.iter().any(|f| {
             f.span
@@ -330,7 +341,7 @@ fn asserted_outside_lexicon(ctx: &mut Ctx<'_>) {
                 r"(?:\bse\s+(?:le\s+)?(?:diagnostica|diagnostico|diagnosticaron|pesquisa|pesquiso|constata|constato|detecta|detecto|agrega el diagnostico de|agrego el diagnostico de)|\bdiagnosticandose|\bse agrega el diagnostico de|\bse agrego el diagnostico de)\s+(?:ademas\s+)?(?:de\s+)?(?:un|una|el|la|los|las)?\s*",
             ),
             super::attributes::compile(
-                r"(?:\bse\s+complic[oa]|\bcomplicad[oa]|\bcomplicandose|\bpresenta|\bpresento|\bdesarrolla|\bdesarrollo|\bcursa|\bcurso)\s+(?:con\s+)?(?:ademas\s+)?(?:un|una|el|la)?\s*(?:episodio\s+de\s+)?",
+                r"(?:\bse\s+complic[oa]|\bcomplicad[oa]|\bcomplicandose|\bpresenta(?:ndo)?\s+(?:un|una)\s+(?:episodio|cuadro)\s+de|\bpresento\s+(?:un|una)\s+(?:episodio|cuadro)\s+de|\bdesarrolla|\bdesarrollo|\bcursa|\bcurso)\s+(?:con\s+)?(?:ademas\s+)?(?:un|una|el|la)?\s*",
             ),
         ]
     });
@@ -377,7 +388,8 @@ fn asserted_outside_lexicon(ctx: &mut Ctx<'_>) {
             let end = start + phrase.trim_end().len();
             let at = start..end;
             let k = ctx.doc.word_at(start);
-            if k >= ctx.doc.words.len() || ctx.doc.is_negated(k, k) {
+            if k >= ctx.doc.words.len() || ctx.doc.is_negated(k, k) || ctx.doc.is_conditional(k, k)
+            {
                 continue;
             }
             // Already read as a term, a drug or a lab.
