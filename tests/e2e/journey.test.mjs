@@ -125,6 +125,20 @@ describe("the clinician's journey", () => {
     const body = await text(app, '[data-testid="texto-epicrisis"]');
     assert.match(body, /^Paciente femenina de 75 años/, "falta la línea del paciente");
     assert.match(body, /Controles:\n- Control en policlínico de Medicina Interna en 7 días/, "faltan los controles");
+    // Source links: the patient line the app writes is confirmed against the
+    // episode, and says where ("Coincide con el episodio (paciente.sexo)").
+    const confirmed = await app.until("los datos confirmados", async () => {
+      const spans = await app.findAll("[data-confirmed]");
+      return spans.length > 0 && spans;
+    }, 15_000);
+    const titles = await Promise.all(confirmed.map((c) => c.attribute("title")));
+    assert.ok(titles.some((t) => /^Coincide con el episodio \(paciente\.(sexo|edad)\)/.test(t)), titles.join(" | "));
+    // F8 walks the findings that have a place in the text.
+    if ((await app.findAll("mark[data-finding]")).length > 0) {
+      await app.chord("\uE038");
+      const focused = await app.execute("return document.activeElement.getAttribute('data-finding')");
+      assert.notEqual(focused, null, "F8 no llevó a un hallazgo");
+    }
     await app.screenshot("05-hallazgos");
   });
 
