@@ -140,6 +140,8 @@ pub(crate) enum TermKind {
     Side,
     /// A germ a culture or a panel grew.
     Organism,
+    /// A procedure or a study.
+    Procedure,
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +289,7 @@ impl Lexicon {
                 "dx" => TermKind::Diagnosis,
                 "lado" => TermKind::Side,
                 "germen" => TermKind::Organism,
+                "proc" => TermKind::Procedure,
                 _ => TermKind::Event,
             };
             let forms: Vec<Form> = forms.split(';').filter_map(Form::new).collect();

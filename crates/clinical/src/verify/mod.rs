@@ -79,6 +79,8 @@ pub enum FindingKind {
     NumeroNoConsignado,
     /// A complication or deterioration the episode does not record.
     ComplicacionNoConsignada,
+    /// A procedure or study the episode does not record.
+    ProcedimientoNoConsignado,
     /// A diagnosis the episode does not record.
     DiagnosticoNoConsignado,
     /// A drug the patient is allergic to, or one that cross-reacts, named

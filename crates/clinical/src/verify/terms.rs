@@ -142,6 +142,10 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 FindingKind::LateralidadContradicha,
                 format!("«{said}» no es el vaso que registra el episodio"),
             ),
+            TermKind::Procedure => (
+                FindingKind::ProcedimientoNoConsignado,
+                format!("el procedimiento «{said}» no figura en el episodio"),
+            ),
             TermKind::Organism => (
                 FindingKind::LaboratorioContradicho,
                 format!("el episodio no registra «{said}» en ningún cultivo ni examen"),
@@ -327,6 +331,20 @@ const BENIGN: &[&str] = &[
     "sospecha",
     "probable",
     "posible",
+    "educacion",
+    "aseo",
+    "curacion",
+    "curaciones",
+    "controles",
+    "seguimiento",
+    "examen",
+    "examenes",
+    "fisico",
+    "evaluacion",
+    "ajuste",
+    "cambio",
+    "muestra",
+    "muestras",
 ];
 
 /// "Se diagnostica además X", "se complica con X": a diagnosis or an event
@@ -334,14 +352,17 @@ const BENIGN: &[&str] = &[
 /// content words appears anywhere in the episode.
 fn asserted_outside_lexicon(ctx: &mut Ctx<'_>) {
     use std::sync::OnceLock;
-    static CUES: OnceLock<[regex::Regex; 2]> = OnceLock::new();
-    let [dx_cue, event_cue] = CUES.get_or_init(|| {
+    static CUES: OnceLock<[regex::Regex; 3]> = OnceLock::new();
+    let [dx_cue, event_cue, procedure_cue] = CUES.get_or_init(|| {
         [
             super::attributes::compile(
                 r"(?:\bse\s+(?:le\s+)?(?:diagnostica|diagnostico|diagnosticaron|pesquisa|pesquiso|constata|constato|detecta|detecto|agrega el diagnostico de|agrego el diagnostico de)|\bdiagnosticandose|\bse agrega el diagnostico de|\bse agrego el diagnostico de)\s+(?:ademas\s+)?(?:de\s+)?(?:un|una|el|la|los|las)?\s*",
             ),
             super::attributes::compile(
                 r"(?:\bse\s+complic[oa]|\bcomplicad[oa]|\bcomplicandose|\bpresenta(?:ndo)?\s+(?:un|una)\s+(?:episodio|cuadro)\s+de|\bpresento\s+(?:un|una)\s+(?:episodio|cuadro)\s+de|\bdesarrolla|\bdesarrollo|\bcursa|\bcurso)\s+(?:con\s+)?(?:ademas\s+)?(?:un|una|el|la)?\s*",
+            ),
+            super::attributes::compile(
+                r"(?:\bse\s+(?:le\s+)?(?:realiza|realizo|realizaron|practica|practico|efectua|efectuo|toma|tomo))\s+(?:ademas\s+)?(?:un|una|el|la|los|las)?\s*",
             ),
         ]
     });
@@ -357,7 +378,11 @@ fn asserted_outside_lexicon(ctx: &mut Ctx<'_>) {
                     .any(|c| c.len() >= 6 && c.get(..6) == w.get(..6))
     };
     let folded = ctx.doc.folded.clone();
-    for (re, kind) in [(dx_cue, TermKind::Diagnosis), (event_cue, TermKind::Event)] {
+    for (re, kind) in [
+        (dx_cue, TermKind::Diagnosis),
+        (event_cue, TermKind::Event),
+        (procedure_cue, TermKind::Procedure),
+    ] {
         for m in re.find_iter(&folded) {
             let start = m.end();
             let rest = &folded[start..];
@@ -417,6 +442,10 @@ fn asserted_outside_lexicon(ctx: &mut Ctx<'_>) {
                 TermKind::Diagnosis => (
                     FindingKind::DiagnosticoNoConsignado,
                     format!("el diagnóstico «{said}» no figura en el episodio"),
+                ),
+                TermKind::Procedure => (
+                    FindingKind::ProcedimientoNoConsignado,
+                    format!("el procedimiento «{said}» no figura en el episodio"),
                 ),
                 _ => (
                     FindingKind::ComplicacionNoConsignada,
