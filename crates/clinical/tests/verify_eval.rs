@@ -71,3 +71,26 @@ fn the_check_meets_its_targets_on_the_labelled_set() {
         s.media_por_texto_fiel
     );
 }
+
+#[test]
+fn the_deterministic_drafts_of_the_sets_episodes_are_quiet() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/verify/episodios");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let episode = clinical::normalize(clinical::parse_episode(&bytes).unwrap());
+        assert!(!clinical::validate(&episode).has_errors(), "{}", path.display());
+        let text = clinical::draft(&episode);
+        let review = clinical::review(&episode, &text);
+        let loud: Vec<_> = review
+            .findings
+            .iter()
+            .filter(|f| f.severity != clinical::Gravedad::Baja)
+            .collect();
+        assert!(loud.is_empty(), "{}: {loud:#?}", path.display());
+        assert!(!review.confirmed.is_empty());
+        seen += 1;
+    }
+    assert!(seen >= 4);
+}
