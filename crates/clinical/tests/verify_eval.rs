@@ -80,7 +80,11 @@ fn the_deterministic_drafts_of_the_sets_episodes_are_quiet() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         let episode = clinical::normalize(clinical::parse_episode(&bytes).unwrap());
-        assert!(!clinical::validate(&episode).has_errors(), "{}", path.display());
+        assert!(
+            !clinical::validate(&episode).has_errors(),
+            "{}",
+            path.display()
+        );
         let text = clinical::draft(&episode);
         let review = clinical::review(&episode, &text);
         let loud: Vec<_> = review

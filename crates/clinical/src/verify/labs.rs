@@ -299,7 +299,13 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         // "Al alta la creatinina era de 0,88": a moment just before the name.
         let mut lead = None;
         for k in m.first.saturating_sub(3)..m.first {
-            if ctx.doc.words[k].sentence == sentence {
+            // Not across a comma or a value: "… 14 mg/L al alta, y los
+            // leucocitos de 15,8" says nothing of the leucocytes' moment.
+            let between = &ctx.doc.folded[ctx.doc.words[k].end..ctx.doc.words[m.first].start];
+            if ctx.doc.words[k].sentence == sentence
+                && !between.contains([',', ';', '(', ')'])
+                && !between.chars().any(|c| c.is_ascii_digit())
+            {
                 if let Some(mo) = moment(ctx.doc.word(k)) {
                     lead = Some((mo, ctx.doc.words[k].start..ctx.doc.words[k].end));
                 }
