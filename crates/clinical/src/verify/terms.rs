@@ -129,40 +129,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             continue;
         }
         let said = doc.original(at.clone()).to_string();
-        let (kind, message) = match t.kind {
-            TermKind::Diagnosis => (
-                FindingKind::DiagnosticoNoConsignado,
-                format!("el diagnóstico «{said}» no figura en el episodio"),
-            ),
-            TermKind::Event => (
-                FindingKind::ComplicacionNoConsignada,
-                format!("«{said}» no consta en el episodio: verifique que no sea una complicación inventada"),
-            ),
-            TermKind::Side => (
-                FindingKind::LateralidadContradicha,
-                format!("«{said}» no es el vaso que registra el episodio"),
-            ),
-            TermKind::Procedure => (
-                FindingKind::ProcedimientoNoConsignado,
-                format!("el procedimiento «{said}» no figura en el episodio"),
-            ),
-            TermKind::Organism => (
-                FindingKind::LaboratorioContradicho,
-                format!("el episodio no registra «{said}» en ningún cultivo ni examen"),
-            ),
-        };
-        ctx.report(Report {
-            kind,
-            severity: if hedged {
-                Gravedad::Media
-            } else {
-                Gravedad::Alta
-            },
-            at: Some(at),
-            message,
-            path: None,
-            expected: None,
-        });
+        report_unrecorded(ctx, t.kind, at, &said, hedged);
     }
     asserted_outside_lexicon(ctx);
     negation_flips(ctx);
@@ -438,35 +405,55 @@ fn asserted_outside_lexicon(ctx: &mut Ctx<'_>) {
                 continue;
             }
             let said = ctx.doc.original(at.clone()).to_string();
-            let (kind, message) = match kind {
-                TermKind::Diagnosis => (
-                    FindingKind::DiagnosticoNoConsignado,
-                    format!("el diagnóstico «{said}» no figura en el episodio"),
-                ),
-                TermKind::Procedure => (
-                    FindingKind::ProcedimientoNoConsignado,
-                    format!("el procedimiento «{said}» no figura en el episodio"),
-                ),
-                _ => (
-                    FindingKind::ComplicacionNoConsignada,
-                    format!("«{said}» no consta en el episodio: verifique que no sea una complicación inventada"),
-                ),
-            };
             let hedged = ctx.doc.is_hedged(k, k);
-            ctx.report(Report {
-                kind,
-                severity: if hedged {
-                    Gravedad::Media
-                } else {
-                    Gravedad::Alta
-                },
-                at: Some(at),
-                message,
-                path: None,
-                expected: None,
-            });
+            report_unrecorded(ctx, kind, at, &said, hedged);
         }
     }
+}
+
+/// A concept the text affirms and the episode never records: alta, or
+/// media when the text only suspects it.
+fn report_unrecorded(
+    ctx: &mut Ctx<'_>,
+    kind: TermKind,
+    at: std::ops::Range<usize>,
+    said: &str,
+    hedged: bool,
+) {
+    let (kind, message) = match kind {
+        TermKind::Diagnosis => (
+            FindingKind::DiagnosticoNoConsignado,
+            format!("el diagnóstico «{said}» no figura en el episodio"),
+        ),
+        TermKind::Event => (
+            FindingKind::ComplicacionNoConsignada,
+            format!("«{said}» no consta en el episodio: verifique que no sea una complicación inventada"),
+        ),
+        TermKind::Side => (
+            FindingKind::LateralidadContradicha,
+            format!("«{said}» no es el vaso que registra el episodio"),
+        ),
+        TermKind::Procedure => (
+            FindingKind::ProcedimientoNoConsignado,
+            format!("el procedimiento «{said}» no figura en el episodio"),
+        ),
+        TermKind::Organism => (
+            FindingKind::LaboratorioContradicho,
+            format!("el episodio no registra «{said}» en ningún cultivo ni examen"),
+        ),
+    };
+    ctx.report(Report {
+        kind,
+        severity: if hedged {
+            Gravedad::Media
+        } else {
+            Gravedad::Alta
+        },
+        at: Some(at),
+        message,
+        path: None,
+        expected: None,
+    });
 }
 
 const STOP: &[&str] = &[
