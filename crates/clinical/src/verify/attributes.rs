@@ -443,23 +443,6 @@ pub(crate) fn attribute_word(word: &str) -> bool {
         "a",
         "demanda",
         "total",
-        "un",
-        "una",
-        "uno",
-        "dos",
-        "tres",
-        "cuatro",
-        "cinco",
-        "seis",
-        "siete",
-        "ocho",
-        "nueve",
-        "diez",
-        "doce",
-        "catorce",
-        "quince",
-        "veinte",
-        "treinta",
         "acostarse",
         "y",
         "luego",
@@ -491,6 +474,7 @@ pub(crate) fn attribute_word(word: &str) -> bool {
     // "8h", "12hrs", "500mg": a number glued to its unit.
     word.chars().next().is_some_and(|c| c.is_ascii_digit())
         || WORDS.contains(&word)
+        || number_word(word).is_some()
         || looks_like_code(word)
 }
 

@@ -223,30 +223,21 @@ impl<'a> Doc<'a> {
         let mut after = vec![false; n];
         let mut conditional = vec![false; n];
         let mut i = 0;
-        while i < n {
-            if let Some(hit) = cues.negation.at(self, i) {
-                let end = self.scope_end(hit.last + 1, &cues.end, 10);
-                for flag in negated.iter_mut().take(end).skip(hit.last + 1) {
-                    *flag = true;
+        'words: while i < n {
+            // Forward cues, each with how far it reaches.
+            for (set, flags, reach) in [
+                (&cues.negation, &mut negated, 10),
+                (&cues.conditional, &mut conditional, 12),
+                (&cues.doubt, &mut hedged, 6),
+            ] {
+                if let Some(hit) = set.at(self, i) {
+                    let end = self.scope_end(hit.last + 1, &cues.end, reach);
+                    for flag in flags.iter_mut().take(end).skip(hit.last + 1) {
+                        *flag = true;
+                    }
+                    i = hit.last + 1;
+                    continue 'words;
                 }
-                i = hit.last + 1;
-                continue;
-            }
-            if let Some(hit) = cues.conditional.at(self, i) {
-                let end = self.scope_end(hit.last + 1, &cues.end, 12);
-                for flag in conditional.iter_mut().take(end).skip(hit.last + 1) {
-                    *flag = true;
-                }
-                i = hit.last + 1;
-                continue;
-            }
-            if let Some(hit) = cues.doubt.at(self, i) {
-                let end = self.scope_end(hit.last + 1, &cues.end, 6);
-                for flag in hedged.iter_mut().take(end).skip(hit.last + 1) {
-                    *flag = true;
-                }
-                i = hit.last + 1;
-                continue;
             }
             if let Some(hit) = cues.after.at(self, i) {
                 // "TEP descartado", "panel viral negativo": up to two words
