@@ -108,10 +108,23 @@ impl Facts {
             );
         }
         for (i, l) in episode.laboratorios_resumen.iter().enumerate() {
+            // "Hemocultivos negativo": a result written in words is a fact
+            // the text can contradict ("hemocultivos positivos").
+            let mut text = l.prueba.clone();
+            let values = [
+                l.ingreso.as_ref().map(|r| &r.valor),
+                l.alta.as_ref().map(|r| &r.valor),
+            ];
+            for valor in values.into_iter().flatten() {
+                if let Valor::Texto(t) = valor {
+                    text.push(' ');
+                    text.push_str(t);
+                }
+            }
             push(
                 &mut fields,
                 format!("laboratorios_resumen[{i}]"),
-                Some(&l.prueba),
+                Some(&text),
             );
         }
         for (i, dx) in episode.diagnostico_egreso.iter().enumerate() {

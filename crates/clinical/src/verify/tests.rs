@@ -406,3 +406,28 @@ fn confirmed_claims_carry_their_source() {
         Some("indicaciones_alta.medicamentos[1]")
     );
 }
+
+#[test]
+fn a_result_written_in_words_can_be_contradicted() {
+    let mut ep = neumonia();
+    ep.laboratorios_resumen.push(crate::episode::Laboratorio {
+        prueba: "Antígeno urinario de neumococo".into(),
+        ingreso: Some(crate::episode::ResultadoIngreso {
+            valor: crate::episode::Valor::Texto("negativo".into()),
+            fecha: None,
+            rango_inferior: None,
+            rango_superior: None,
+            estado: None,
+            extra: Default::default(),
+        }),
+        ..Default::default()
+    });
+    assert_eq!(
+        alta(&ep, "Antígeno urinario de neumococo negativo."),
+        vec![]
+    );
+    assert_eq!(
+        alta(&ep, "Antígeno urinario de neumococo positivo."),
+        vec![(FindingKind::LaboratorioContradicho, "positivo".into())]
+    );
+}
