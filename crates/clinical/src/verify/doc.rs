@@ -287,6 +287,16 @@ impl<'a> Doc<'a> {
             return from;
         };
         let sentence = first.sentence;
+        // "FA no anticoagulada, HTA": a negated participle is one word.
+        if from > 0 && self.word(from - 1) == "no" {
+            let w = self.word(from);
+            if ["ada", "ado", "adas", "ados", "ida", "ido", "idas", "idos"]
+                .iter()
+                .any(|end| w.ends_with(end))
+            {
+                return from + 1;
+            }
+        }
         let mut budget = reach;
         let mut k = from;
         while k < self.words.len() && self.words[k].sentence == sentence && budget > 0 {
@@ -294,6 +304,18 @@ impl<'a> Doc<'a> {
                 break;
             }
             let w = self.word(k);
+            // "descartó hemorragia y el angioTAC mostró …": a conjunction
+            // before a determiner opens a new clause.
+            if k > from
+                && matches!(w, "y" | "e")
+                && k + 1 < self.words.len()
+                && matches!(
+                    self.word(k + 1),
+                    "el" | "la" | "los" | "las" | "se" | "su" | "sus" | "un" | "una"
+                )
+            {
+                break;
+            }
             if w == "ni" || w == "o" {
                 budget = reach;
             }

@@ -239,6 +239,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             .get(index + 1)
             .filter(|n| doc.words[n.first].sentence == sentence)
             .map_or(sentence_end, |n| doc.words[n.first].start);
+        let scope_end = clause_end(doc, m.last + 1, scope_end);
         let scope = name_range.end..scope_end;
         // Trend words: in the scope, or just before the name ("descenso de PCR").
         let improvement_means_down = m.group.is_some()
@@ -313,6 +314,81 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         }
         values(ctx, m, scope, lead);
     }
+}
+
+/// Where a lab's values end: at a comma or a conjunction that opens
+/// something other than more of its values ("Glicemia 132 mg/dL, LDL 148":
+/// the 148 is not the glucose's, whether or not LDL is a test we know).
+fn clause_end(doc: &super::doc::Doc<'_>, from: usize, limit: usize) -> usize {
+    const CONTINUES: &[&str] = &[
+        "y",
+        "e",
+        "de",
+        "a",
+        "al",
+        "en",
+        "con",
+        "luego",
+        "hasta",
+        "desde",
+        "la",
+        "el",
+        "los",
+        "las",
+        "valor",
+        "valores",
+        "posteriormente",
+        "despues",
+        "para",
+        "que",
+        "se",
+        "mantiene",
+        "mantuvo",
+        "fue",
+        "era",
+        "es",
+        "estaba",
+        "quedando",
+        "llegando",
+        "bajando",
+        "subiendo",
+        "mg",
+        "g",
+        "dl",
+        "l",
+        "ml",
+        "ul",
+        "ui",
+        "u",
+        "meq",
+        "mmol",
+        "ng",
+        "pg",
+        "x10",
+    ];
+    let mut k = from;
+    while k < doc.words.len() && doc.words[k].start < limit {
+        let between = &doc.folded[doc.words[k - 1].end..doc.words[k].start];
+        if between.contains([',', ';']) {
+            // The first word after the separator, past "y"/"e".
+            let mut j = k;
+            while j < doc.words.len() && matches!(doc.word(j), "y" | "e") {
+                j += 1;
+            }
+            if j < doc.words.len() {
+                let w = doc.word(j);
+                let continues = w.chars().all(|c| c.is_ascii_digit())
+                    || moment(w).is_some()
+                    || trend(w).is_some()
+                    || CONTINUES.contains(&w);
+                if !continues {
+                    return doc.words[k - 1].end.min(limit);
+                }
+            }
+        }
+        k += 1;
+    }
+    limit
 }
 
 struct Value {
@@ -671,6 +747,124 @@ pub(crate) fn qualitative(ctx: &mut Ctx<'_>) {
                 severity: Gravedad::Alta,
                 at: Some(at),
                 message: format!("«{said}» contradice el resultado registrado: «{text}»"),
+                path: Some(&path),
+                expected: Some(&text),
+            });
+        }
+    }
+}
+
+/// The word a number measures: the nearest content word before it in its
+/// sentence ("NIHSS de 9", "FE 45%", "saturando 89%"), unless the number
+/// counts time ("en 7 días") or nothing names it.
+fn measured(doc: &super::doc::Doc<'_>, number: &std::ops::Range<usize>) -> Option<String> {
+    const LIGHT: &[&str] = &[
+        "de", "del", "la", "el", "los", "las", "en", "a", "al", "con", "un", "una", "es", "fue",
+        "era", "y", "e", "su", "sus", "hasta", "desde", "entre",
+    ];
+    const NOT_MEASURES: &[&str] = &[
+        "dia",
+        "dias",
+        "hora",
+        "horas",
+        "semana",
+        "semanas",
+        "mes",
+        "meses",
+        "ano",
+        "anos",
+        "vez",
+        "veces",
+        "mg",
+        "g",
+        "ml",
+        "l",
+        "ui",
+        "u",
+        "x",
+        "cada",
+        "c",
+        "por",
+        "durante",
+        "tras",
+        "control",
+        "controles",
+        "total",
+        "unidades",
+        "comprimidos",
+        "litros",
+        "min",
+    ];
+    let after = doc.folded[number.end..].trim_start();
+    let next: String = after.chars().take_while(|c| c.is_alphabetic()).collect();
+    if NOT_MEASURES[..14].contains(&next.as_str()) || next == "h" || next == "hrs" {
+        return None;
+    }
+    let k = doc.word_at(number.start);
+    let sentence = doc.words.get(k)?.sentence;
+    let mut j = k;
+    let mut hops = 0;
+    while j > 0 && hops < 3 {
+        j -= 1;
+        hops += 1;
+        if doc.words[j].sentence != sentence {
+            return None;
+        }
+        let between = &doc.folded[doc.words[j].end..doc.words[j + 1].start.min(number.start)];
+        if between.contains([',', ';', '(', ')']) {
+            return None;
+        }
+        let w = doc.word(j);
+        if LIGHT.contains(&w) {
+            continue;
+        }
+        if NOT_MEASURES.contains(&w) || !w.chars().all(char::is_alphabetic) || w.len() < 2 {
+            return None;
+        }
+        return Some(w.to_string());
+    }
+    None
+}
+
+/// A value the episode's notes give for a named measurement (a scale, an
+/// ejection fraction, a saturation), which the text gives differently.
+pub(crate) fn measurements(ctx: &mut Ctx<'_>) {
+    let mut recorded: std::collections::HashMap<String, Vec<(f64, String, String)>> =
+        std::collections::HashMap::new();
+    for field in &ctx.facts.fields {
+        let doc = super::doc::Doc::new(&field.text);
+        for n in numbers(&doc.folded) {
+            if let Some(w) = measured(&doc, &n.range) {
+                recorded.entry(w).or_default().push((
+                    n.values[0],
+                    field.path.clone(),
+                    field.text.clone(),
+                ));
+            }
+        }
+    }
+    for n in numbers(&ctx.doc.folded) {
+        if ctx.is_claimed(&n.range) {
+            continue;
+        }
+        let Some(w) = measured(&ctx.doc, &n.range) else {
+            continue;
+        };
+        let Some(known) = recorded.get(&w) else {
+            continue;
+        };
+        ctx.claim(n.range.clone());
+        let (path, text) = (known[0].1.clone(), known[0].2.clone());
+        if known.iter().any(|(v, _, _)| same_number(*v, n.values[0])) {
+            ctx.confirm(n.range, &path, &text);
+        } else {
+            let said = ctx.doc.original(n.range.clone()).to_string();
+            let word = w.clone();
+            ctx.report(Report {
+                kind: FindingKind::LaboratorioContradicho,
+                severity: Gravedad::Alta,
+                at: Some(n.range),
+                message: format!("{word} {said} no coincide con lo registrado: «{text}»"),
                 path: Some(&path),
                 expected: Some(&text),
             });

@@ -166,6 +166,7 @@ pub fn review(episode: &Episode, text: &str) -> Review {
     check_dates(&mut ctx);
     labs::check(&mut ctx);
     labs::qualitative(&mut ctx);
+    labs::measurements(&mut ctx);
     terms::check(&mut ctx);
     patient::sex_and_age(&mut ctx);
     patient::laterality(&mut ctx);

@@ -162,12 +162,26 @@ fn negation_flips(ctx: &mut Ctx<'_>) {
             }
         }
     }
-    denied.retain(|w, _| !affirmed.contains(w) && !lex.stem_drug(w));
+    // "trombos" denied, "un trombo" affirmed: compare without the plural.
+    let stem = |w: &str| {
+        w.strip_suffix("es")
+            .or_else(|| w.strip_suffix('s'))
+            .unwrap_or(w)
+            .to_string()
+    };
+    let affirmed: std::collections::HashSet<String> = affirmed.iter().map(|w| stem(w)).collect();
+    let denied: HashMap<String, (String, String)> = denied
+        .into_iter()
+        .filter(|(w, _)| {
+            !affirmed.contains(&stem(w)) && !lex.stem_drug(w) && !BENIGN.contains(&stem(w).as_str())
+        })
+        .map(|(w, v)| (stem(&w), v))
+        .collect();
     if denied.is_empty() {
         return;
     }
     for k in 0..ctx.doc.words.len() {
-        let w = ctx.doc.word(k).to_string();
+        let w = stem(ctx.doc.word(k));
         let Some((path, text)) = denied.get(&w).cloned() else {
             continue;
         };

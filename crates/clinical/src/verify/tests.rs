@@ -79,14 +79,21 @@ fn drug_not_in_the_episode_with_accents_folded() {
 #[test]
 fn number_not_in_the_episode() {
     // A number nothing explains and nothing contradicts: media.
-    let text = GOOD.replace("saturando 95%", "saturando 97%");
+    let text = format!("{GOOD} Peso 70 kg.");
     let found = verify(&neumonia(), &text);
     let f = found
         .iter()
         .find(|f| f.kind == FindingKind::NumeroNoConsignado)
         .expect("number finding");
-    assert_eq!(&text[f.span.clone().unwrap()], "97");
+    assert_eq!(&text[f.span.clone().unwrap()], "70");
     assert_eq!(f.severity, Gravedad::Media);
+    // A saturation the notes give otherwise is contradicted.
+    let text = GOOD.replace("saturando 95%", "saturando 97%");
+    let f = verify(&neumonia(), &text)
+        .into_iter()
+        .find(|f| f.kind == FindingKind::LaboratorioContradicho)
+        .expect("measurement finding");
+    assert_eq!(&text[f.span.clone().unwrap()], "97");
     // A dose that contradicts the episode's is alta, on the dose.
     let text = GOOD.replace("2 g EV", "20 g EV");
     let f = verify(&neumonia(), &text)
