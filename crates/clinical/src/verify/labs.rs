@@ -239,8 +239,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             .get(index + 1)
             .filter(|n| doc.words[n.first].sentence == sentence)
             .map_or(sentence_end, |n| doc.words[n.first].start);
-        let scope_end = clause_end(doc, m.last + 1, scope_end);
         let scope = name_range.end..scope_end;
+        let asides = asides(doc, m.last + 1, scope_end);
         // Trend words: in the scope, or just before the name ("descenso de PCR").
         let improvement_means_down = m.group.is_some()
             || m.entries.iter().any(|&e| {
@@ -312,14 +312,16 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 }
             }
         }
-        values(ctx, m, scope, lead);
+        values(ctx, m, scope, &asides, lead);
     }
 }
 
-/// Where a lab's values end: at a comma or a conjunction that opens
-/// something other than more of its values ("Glicemia 132 mg/dL, LDL 148":
-/// the 148 is not the glucose's, whether or not LDL is a test we know).
-fn clause_end(doc: &super::doc::Doc<'_>, from: usize, limit: usize) -> usize {
+/// The stretches after a lab's name that speak of something else: a
+/// segment after a comma that does not go on with its values ("Glicemia
+/// 132 mg/dL, LDL 148": the 148 is not the glucose's, whether or not LDL is
+/// a test we know). A later segment that does ("…, y fue de 10,4 al alta")
+/// still counts.
+fn asides(doc: &super::doc::Doc<'_>, from: usize, limit: usize) -> Vec<Range<usize>> {
     const CONTINUES: &[&str] = &[
         "y",
         "e",
@@ -366,6 +368,7 @@ fn clause_end(doc: &super::doc::Doc<'_>, from: usize, limit: usize) -> usize {
         "pg",
         "x10",
     ];
+    let mut out: Vec<Range<usize>> = Vec::new();
     let mut k = from;
     while k < doc.words.len() && doc.words[k].start < limit {
         let between = &doc.folded[doc.words[k - 1].end..doc.words[k].start];
@@ -375,20 +378,27 @@ fn clause_end(doc: &super::doc::Doc<'_>, from: usize, limit: usize) -> usize {
             while j < doc.words.len() && matches!(doc.word(j), "y" | "e") {
                 j += 1;
             }
-            if j < doc.words.len() {
+            let continues = j < doc.words.len() && {
                 let w = doc.word(j);
-                let continues = w.chars().all(|c| c.is_ascii_digit())
+                w.chars().all(|c| c.is_ascii_digit())
                     || moment(w).is_some()
                     || trend(w).is_some()
-                    || CONTINUES.contains(&w);
-                if !continues {
-                    return doc.words[k - 1].end.min(limit);
-                }
+                    || CONTINUES.contains(&w)
+            };
+            let start = doc.words[k - 1].end;
+            if let Some(open) = out.last_mut().filter(|r| r.end == usize::MAX) {
+                open.end = start;
+            }
+            if !continues {
+                out.push(start..usize::MAX);
             }
         }
         k += 1;
     }
-    limit
+    if let Some(open) = out.last_mut().filter(|r| r.end == usize::MAX) {
+        open.end = limit;
+    }
+    out
 }
 
 struct Value {
@@ -405,6 +415,7 @@ fn values(
     ctx: &mut Ctx<'_>,
     m: &LabMention,
     scope: Range<usize>,
+    asides: &[Range<usize>],
     lead: Option<(Moment, Range<usize>)>,
 ) {
     let doc = &ctx.doc;
@@ -453,10 +464,12 @@ fn values(
     let mut pending: Option<(Moment, Option<Range<usize>>)> = lead.map(|(m, r)| (m, Some(r)));
     let mut cursor = 0;
     for n in numbers(slice) {
-        if paren_ranges.iter().any(|p| p.contains(&n.range.start)) {
+        let abs = scope.start + n.range.start..scope.start + n.range.end;
+        if paren_ranges.iter().any(|p| p.contains(&n.range.start))
+            || asides.iter().any(|a| a.contains(&abs.start))
+        {
             continue;
         }
-        let abs = scope.start + n.range.start..scope.start + n.range.end;
         if ctx.is_claimed(&abs) {
             continue;
         }
@@ -497,9 +510,12 @@ fn values(
                 .first()
                 .map_or(after_text.len(), |x| x.range.start);
             let window = &after_text[..next_number.min(after_text.len())];
+            // "12,1 a un mínimo de 9,8": past "a" or "y" the words speak
+            // of the next value.
+            let window = window.find(['→', ',']).map_or(window, |at| &window[..at]);
             let mut offset = 0;
             for (i, w) in window.split(|c: char| !c.is_alphanumeric()).enumerate() {
-                if i >= 8 {
+                if i >= 8 || matches!(w, "a" | "y" | "e" | "hasta" | "luego") {
                     break;
                 }
                 let end = offset + w.len();

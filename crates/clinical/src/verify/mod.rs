@@ -451,6 +451,31 @@ fn owner_dates(ctx: &Ctx<'_>, f: &dates::FoundDate) -> Option<(String, String, b
             best = Some((range.start, e.path.clone(), says, ok));
         }
     }
+    if best.is_none() {
+        // "El 4 de marzo se realizó artroplastía": the name just after.
+        let sentence_end = ctx.doc.sentences[s].end;
+        let after_end = sentence_end.min(f.range.end + 60);
+        let after = ctx.doc.folded.get(f.range.end..after_end).unwrap_or("");
+        for (i, p) in ctx.episode.procedimientos.iter().enumerate() {
+            let Some(date) = p.fecha.as_deref().and_then(crate::date::Date::parse) else {
+                continue;
+            };
+            let key = lexicon::tokenize(&crate::text::fold(&p.nombre))
+                .into_iter()
+                .find(|w| w.chars().count() >= 5);
+            let Some(at) = key.and_then(|k| after.find(k.as_str())) else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|b| at < b.0) {
+                best = Some((
+                    at,
+                    format!("procedimientos[{i}].fecha"),
+                    date.spanish(),
+                    date == f.date,
+                ));
+            }
+        }
+    }
     best.map(|(_, path, says, ok)| (path, says, ok))
 }
 
