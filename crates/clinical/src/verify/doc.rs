@@ -304,6 +304,11 @@ impl<'a> Doc<'a> {
                 break;
             }
             let w = self.word(k);
+            // "sin sangrado, tolerando régimen": a gerund opens a new
+            // predicate.
+            if k > from && ["ando", "iendo", "yendo"].iter().any(|g| w.ends_with(g)) {
+                break;
+            }
             // "descartó hemorragia y el angioTAC mostró …": a conjunction
             // before a determiner opens a new clause.
             if k > from

@@ -837,7 +837,9 @@ fn measured(doc: &super::doc::Doc<'_>, number: &std::ops::Range<usize>) -> Optio
         if NOT_MEASURES.contains(&w) || !w.chars().all(char::is_alphabetic) || w.len() < 2 {
             return None;
         }
-        return Some(w.to_string());
+        // "transfunden" in the notes, "transfundieron" in the text: the
+        // word's first six letters name the measure.
+        return Some(w.chars().take(6).collect());
     }
     None
 }
