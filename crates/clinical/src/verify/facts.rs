@@ -352,9 +352,23 @@ impl Facts {
     /// Where the episode names drug `key` (or a drug of which `key` is the
     /// family, "insulina" for "insulina glargina").
     pub fn names_drug(&self, key: &str) -> Option<&str> {
+        // The text's name, or a family it names ("insulina" for the
+        // episode's "insulina glargina").
+        if let Some((_, p)) = self.named_drugs.iter().find(|(k, _)| family(key, k)) {
+            return Some(p);
+        }
+        // The episode's general word covers a specific one only when the
+        // episode names no member of that family: "insulina" in the notes
+        // does not make "insulina glulisina" recorded beside glargina.
         self.named_drugs
             .iter()
-            .find(|(k, _)| family(key, k) || family(k, key))
+            .filter(|(k, _)| family(k, key))
+            .find(|(k, _)| {
+                !self
+                    .named_drugs
+                    .iter()
+                    .any(|(other, _)| other != k && family(k, other))
+            })
             .map(|(_, p)| p.as_str())
     }
 }

@@ -467,6 +467,7 @@ fn values(
         let abs = scope.start + n.range.start..scope.start + n.range.end;
         if paren_ranges.iter().any(|p| p.contains(&n.range.start))
             || asides.iter().any(|a| a.contains(&abs.start))
+            || is_threshold(ctx, &abs)
         {
             continue;
         }
@@ -638,6 +639,33 @@ fn values(
             }
         }
     }
+}
+
+/// A number that is a threshold or a warning sign, not a result:
+/// "consultar ante glicemia sobre 300", "mantener potasio mayor a 4".
+fn is_threshold(ctx: &Ctx<'_>, at: &Range<usize>) -> bool {
+    let k = ctx.doc.word_at(at.start);
+    if k < ctx.doc.words.len() && ctx.doc.is_conditional(k, k) {
+        return true;
+    }
+    let before = ctx.doc.folded[..at.start].trim_end();
+    before.ends_with(['>', '<', '≥', '≤'])
+        || [
+            "sobre",
+            "mayor a",
+            "mayor de",
+            "menor a",
+            "menor de",
+            "bajo",
+            "superior a",
+            "inferior a",
+            "mas de",
+            "menos de",
+            "meta",
+            "objetivo",
+        ]
+        .iter()
+        .any(|w| before.ends_with(w))
 }
 
 /// "→", "->", "a", "hasta" between two values (units aside).
@@ -862,7 +890,7 @@ pub(crate) fn measurements(ctx: &mut Ctx<'_>) {
         }
     }
     for n in numbers(&ctx.doc.folded) {
-        if ctx.is_claimed(&n.range) {
+        if ctx.is_claimed(&n.range) || is_threshold(ctx, &n.range) {
             continue;
         }
         let Some(w) = measured(&ctx.doc, &n.range) else {
