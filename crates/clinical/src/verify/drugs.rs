@@ -304,28 +304,55 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 
         let s = stated(ctx, m, found.get(index + 1));
         ctx.claim(range.start..s.end.max(range.end));
-        let strict = part == Part::Discharge && ctx.doc.has_discharge_part;
-        let in_scope: Vec<usize> = {
-            let wanted: Vec<usize> = entries
-                .iter()
-                .copied()
-                .filter(|&e| match part {
-                    Part::Discharge => ctx.facts.drugs[e].discharge,
-                    Part::Course => !ctx.facts.drugs[e].discharge,
-                    _ => true,
-                })
-                .collect();
-            if wanted.is_empty() || !strict && part != Part::Discharge {
-                entries.clone()
-            } else {
-                wanted
-            }
+        // The discharge part is held to the discharge prescription and the
+        // course to the stay's treatment, where the episode has both; a
+        // sentence that tells a switch ("se pasa a vía oral") may name the
+        // discharge prescription from the course.
+        let wanted: Vec<usize> = entries
+            .iter()
+            .copied()
+            .filter(|&e| match part {
+                Part::Discharge => ctx.facts.drugs[e].discharge,
+                Part::Course => !ctx.facts.drugs[e].discharge,
+                _ => true,
+            })
+            .collect();
+        let in_scope = if wanted.is_empty() {
+            entries.clone()
+        } else {
+            wanted
         };
-        let mut best: Option<(usize, Vec<Conflict>)> = None;
-        for &e in &in_scope {
-            let c = conflicts(ctx, &s, &ctx.facts.drugs[e], &raw(ctx, e));
-            if best.as_ref().is_none_or(|(_, b)| c.len() < b.len()) {
-                best = Some((e, c));
+        let best_of = |candidates: &[usize]| {
+            let mut best: Option<(usize, Vec<Conflict>)> = None;
+            for &e in candidates {
+                let c = conflicts(ctx, &s, &ctx.facts.drugs[e], &raw(ctx, e));
+                if best.as_ref().is_none_or(|(_, b)| c.len() < b.len()) {
+                    best = Some((e, c));
+                }
+            }
+            best
+        };
+        let mut best = best_of(&in_scope);
+        let switch = {
+            let sentence = &ctx.doc.sentences[ctx.doc.words[m.first].sentence];
+            let text = &ctx.doc.folded[sentence.clone()];
+            [
+                "se rota",
+                "se pasa",
+                "se cambia",
+                "pasa a",
+                "rotandose",
+                "se traslapa",
+                "se deja con",
+            ]
+            .iter()
+            .any(|cue| text.contains(cue))
+        };
+        if part != Part::Discharge && (switch || part == Part::Other) {
+            if best.as_ref().is_some_and(|(_, c)| !c.is_empty()) {
+                if let Some(any) = best_of(&entries).filter(|(_, c)| c.is_empty()) {
+                    best = Some(any);
+                }
             }
         }
         let Some((e, conflicts)) = best else { continue };
