@@ -348,11 +348,12 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             .iter()
             .any(|cue| text.contains(cue))
         };
-        if part != Part::Discharge && (switch || part == Part::Other) {
-            if best.as_ref().is_some_and(|(_, c)| !c.is_empty()) {
-                if let Some(any) = best_of(&entries).filter(|(_, c)| c.is_empty()) {
-                    best = Some(any);
-                }
+        if part != Part::Discharge
+            && (switch || part == Part::Other)
+            && best.as_ref().is_some_and(|(_, c)| !c.is_empty())
+        {
+            if let Some(any) = best_of(&entries).filter(|(_, c)| c.is_empty()) {
+                best = Some(any);
             }
         }
         let Some((e, conflicts)) = best else { continue };
