@@ -153,7 +153,7 @@ fn role_patterns() -> &'static [Regex; 4] {
     CELL.get_or_init(|| {
         let tail = r"(?:\s+(?:el|el dia|con fecha|a contar del|desde el))?\s*:?\s*$";
         [
-            compile(&format!(r"(?:consulta|consulto|acude|acudio|llega|llego|hospitalizandose|se hospitaliza|se hospitalizo|ingresa|ingreso|ingresó|ingresando|ingresada|ingresado|admision|admitid[oa]|fecha de ingreso|hospitalizad[oa] desde|se hospitaliza){tail}")),
+            compile(&format!(r"(?:consulta|consulto|acude|acudio|llega|llego|hospitalizandose|se hospitaliza|se hospitalizo|ingresa|ingreso|ingresó|ingresando|ingresada|ingresado|admision|admitid[oa]|fecha de ingreso|hospitalizad[oa] desde|hospitalizad[oa]|internad[oa]|se hospitaliza){tail}")),
             compile(&format!(r"(?:egresa|egreso|egresando|alta|dad[oa] de alta|fecha de alta|fecha de egreso|se va de alta){tail}")),
             // "Egresa compensado el 17/05": a word or two between the verb
             // and the date, none of them a preposition.

@@ -400,6 +400,17 @@ pub(crate) fn drug_keys(name: &str) -> Vec<String> {
                 .map(str::to_string),
         );
     }
+    // "Bromuro de ipratropio" is ipratropio too: a later word that is a
+    // drug by itself (not the first, which would make "insulina" of
+    // "insulina glargina" match every insulin).
+    for i in 1..doc.words.len() {
+        let w = doc.word(i);
+        let alone = Doc::new(w);
+        let is_drug = lex.stem_drug(w) || lex.drugs.at(&alone, 0).is_some_and(|h| h.last == 0);
+        if is_drug && !keys.iter().any(|k| k == w) {
+            keys.push(w.to_string());
+        }
+    }
     let own = canon(name);
     if !own.is_empty() && !keys.contains(&own) {
         keys.push(own);

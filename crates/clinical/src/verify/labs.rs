@@ -862,7 +862,12 @@ fn measured(doc: &super::doc::Doc<'_>, number: &std::ops::Range<usize>) -> Optio
         if LIGHT.contains(&w) {
             continue;
         }
-        if NOT_MEASURES.contains(&w) || !w.chars().all(char::is_alphabetic) || w.len() < 2 {
+        // "PaCO2 52", "SpO2 91%": a name may end in a digit.
+        if NOT_MEASURES.contains(&w)
+            || !w.chars().next().is_some_and(char::is_alphabetic)
+            || !w.chars().all(char::is_alphanumeric)
+            || w.len() < 2
+        {
             return None;
         }
         // "transfunden" in the notes, "transfundieron" in the text: the

@@ -118,7 +118,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         {
             continue;
         }
-        if doc.is_negated(first, last) || doc.is_conditional(first, last) {
+        // Only what stands before the term negates it: the "no" of
+        // "ventilación no invasiva" is part of the name.
+        if doc.negated[first] || doc.is_conditional(first, last) {
             continue;
         }
         let hedged = doc.is_hedged(first, last);
