@@ -164,6 +164,7 @@ pub fn review(episode: &Episode, text: &str) -> Review {
     patient::allergy_statements(&mut ctx);
     drugs::check(&mut ctx);
     check_dates(&mut ctx);
+    relative_days(&mut ctx);
     labs::check(&mut ctx);
     labs::qualitative(&mut ctx);
     labs::measurements(&mut ctx);
@@ -452,6 +453,39 @@ fn owner_dates(ctx: &Ctx<'_>, f: &dates::FoundDate) -> Option<(String, String, b
         }
     }
     if best.is_none() {
+        // "El 23 de septiembre se rotó a cefadroxilo": a drug just after,
+        // whose days are its treatment's and those of the notes naming it.
+        let sentence_end = ctx.doc.sentences[s].end;
+        let after_end = sentence_end.min(f.range.end + 60);
+        for (range, entries) in &ctx.drug_mentions {
+            if range.start < f.range.end || range.start > after_end {
+                continue;
+            }
+            let name = ctx.doc.folded[range.clone()].to_string();
+            let mut days: Vec<crate::date::Date> = entries
+                .iter()
+                .flat_map(|&e| [ctx.facts.drugs[e].start, ctx.facts.drugs[e].end])
+                .flatten()
+                .collect();
+            days.extend(note_dates(ctx, &name));
+            if days.is_empty() {
+                continue;
+            }
+            let ok = days.contains(&f.date);
+            let says = days
+                .iter()
+                .map(|d| d.spanish())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let path = entries
+                .first()
+                .map(|&e| ctx.facts.drugs[e].path.clone())
+                .unwrap_or_else(|| "evolucion_resumen".into());
+            best = Some((range.start, path, says, ok));
+            break;
+        }
+    }
+    if best.is_none() {
         // "El 4 de marzo se realizó artroplastía": the name just after.
         let sentence_end = ctx.doc.sentences[s].end;
         let after_end = sentence_end.min(f.range.end + 60);
@@ -477,6 +511,143 @@ fn owner_dates(ctx: &Ctx<'_>, f: &dates::FoundDate) -> Option<(String, String, b
         }
     }
     best.map(|(_, path, says, ok)| (path, says, ok))
+}
+
+/// The days of the course notes that name `needle` (folded): a note's
+/// `fecha`, or its `dia` counted from admission.
+fn note_dates(ctx: &Ctx<'_>, needle: &str) -> Vec<crate::date::Date> {
+    ctx.episode
+        .evolucion_resumen
+        .iter()
+        .filter(|n| crate::text::fold(&n.texto).contains(needle))
+        .filter_map(|n| {
+            n.fecha
+                .as_deref()
+                .and_then(crate::date::Date::parse)
+                .or_else(|| {
+                    let admission = ctx.facts.admission?;
+                    let day = i64::from(n.dia?);
+                    Some(crate::date::Date::from_days_since_epoch(
+                        admission.days_since_epoch() + day - 1,
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// "Se suspende al tercer día", "se inicia el día 3": a day of the stay
+/// said of a drug, held to its treatment's dates. Day 1 is the admission;
+/// "al tercer día" may also count from the day after, so either fits.
+fn relative_days(ctx: &mut Ctx<'_>) {
+    let Some(admission) = ctx.facts.admission else {
+        return;
+    };
+    static CELL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = CELL.get_or_init(|| {
+        attributes::compile(
+            r"(?:al|el|en el|desde el|hasta el)\s+(?:(primer|segundo|tercer|tercero|cuarto|quinto|sexto|septimo|octavo|noveno|decimo)\s+dia|dia\s+(\d{1,2}))",
+        )
+    });
+    let ordinal = |w: &str| -> Option<i64> {
+        Some(match w {
+            "primer" => 1,
+            "segundo" => 2,
+            "tercer" | "tercero" => 3,
+            "cuarto" => 4,
+            "quinto" => 5,
+            "sexto" => 6,
+            "septimo" => 7,
+            "octavo" => 8,
+            "noveno" => 9,
+            "decimo" => 10,
+            _ => return None,
+        })
+    };
+    let folded = ctx.doc.folded.clone();
+    for c in re.captures_iter(&folded) {
+        let Some(whole) = c.get(0) else { continue };
+        let n = c
+            .get(1)
+            .and_then(|m| ordinal(m.as_str()))
+            .or_else(|| c.get(2).and_then(|m| m.as_str().parse().ok()));
+        let Some(n) = n else { continue };
+        let s = ctx.doc.sentence_of(whole.start());
+        let sentence = ctx.doc.sentences[s].clone();
+        // The clause the day is in: from the last comma or "y" before it.
+        let before = &folded[sentence.start..whole.start()];
+        let clause_start = sentence.start
+            + [before.rfind(','), before.rfind(" y "), before.rfind(';')]
+                .into_iter()
+                .flatten()
+                .max()
+                .unwrap_or(0);
+        let clause = &folded[clause_start..whole.end()];
+        let ends = ["suspend", "retir", "complet"]
+            .iter()
+            .any(|v| clause.contains(v));
+        let starts = ["se inici", "se agreg", "iniciandose", "inicio"]
+            .iter()
+            .any(|v| clause.contains(v));
+        if ends == starts {
+            continue;
+        }
+        // The drug the clause speaks of; "esta última" points back to the
+        // one before it.
+        let anaphora = ["esta ultima", "este ultimo", "la cual", "el cual"]
+            .iter()
+            .any(|a| clause.contains(a));
+        let from = if anaphora {
+            sentence.start
+        } else {
+            clause_start
+        };
+        let mention = ctx
+            .drug_mentions
+            .iter()
+            .filter(|(r, e)| r.start >= from && r.end <= whole.start() && !e.is_empty())
+            .last()
+            .cloned();
+        let Some((_, entries)) = mention else {
+            continue;
+        };
+        let dated: Vec<&facts::DrugEntry> = entries
+            .iter()
+            .map(|&e| &ctx.facts.drugs[e])
+            .filter(|e| {
+                if ends {
+                    e.end.is_some()
+                } else {
+                    e.start.is_some()
+                }
+            })
+            .collect();
+        let Some(entry) = dated.first() else { continue };
+        let day =
+            |d: i64| crate::date::Date::from_days_since_epoch(admission.days_since_epoch() + d);
+        let fits = [day(n - 1), day(n)];
+        let ok = dated
+            .iter()
+            .any(|e| fits.contains(&(if ends { e.end } else { e.start }).unwrap_or(admission)));
+        let path = entry.path.clone();
+        let recorded = if ends { entry.end } else { entry.start }
+            .map(|d| d.spanish())
+            .unwrap_or_default();
+        let at = whole.start()..whole.end();
+        ctx.claim(at.clone());
+        if ok {
+            ctx.confirm(at, &path, &recorded);
+        } else {
+            let said = ctx.doc.original(at.clone()).to_string();
+            ctx.report(Report {
+                kind: FindingKind::FechaContradicha,
+                severity: Gravedad::Alta,
+                at: Some(at),
+                message: format!("«{said}» no coincide con el episodio ({recorded})"),
+                path: Some(&path),
+                expected: Some(&recorded),
+            });
+        }
+    }
 }
 
 /// Numbers no claim accounted for: confirmed when the episode has them,
