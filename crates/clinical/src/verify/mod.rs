@@ -604,8 +604,8 @@ fn relative_days(ctx: &mut Ctx<'_>) {
         let mention = ctx
             .drug_mentions
             .iter()
-            .filter(|(r, e)| r.start >= from && r.end <= whole.start() && !e.is_empty())
-            .last()
+            .rev()
+            .find(|(r, e)| r.start >= from && r.end <= whole.start() && !e.is_empty())
             .cloned();
         let Some((_, entries)) = mention else {
             continue;
