@@ -153,8 +153,8 @@ fn role_patterns() -> &'static [Regex; 4] {
     CELL.get_or_init(|| {
         let tail = r"(?:\s+(?:el|el dia|con fecha|a contar del|desde el))?\s*:?\s*$";
         [
-            compile(&format!(r"(?:consulta|consulto|acude|acudio|llega|llego|hospitalizandose|se hospitaliza|se hospitalizo|ingresa|ingreso|ingresó|ingresando|ingresada|ingresado|admision|admitid[oa]|fecha de ingreso|hospitalizad[oa] desde|hospitalizad[oa]|internad[oa]|se hospitaliza){tail}")),
-            compile(&format!(r"(?:egresa|egreso|egresando|alta|dad[oa] de alta|fecha de alta|fecha de egreso|se va de alta){tail}")),
+            compile(&format!(r"(?:ingr|ing|consulta|consulto|acude|acudio|llega|llego|hospitalizandose|se hospitaliza|se hospitalizo|ingresa|ingreso|ingresó|ingresando|ingresada|ingresado|admision|admitid[oa]|fecha de ingreso|hospitalizad[oa] desde|hospitalizad[oa]|internad[oa]|se hospitaliza){tail}")),
+            compile(&format!(r"(?:egr|egresa|egreso|egresando|alta|dad[oa] de alta|fecha de alta|fecha de egreso|se va de alta){tail}")),
             // "Egresa compensado el 17/05": a word or two between the verb
             // and the date, none of them a preposition.
             compile(r"(?:^|[^\w])(?:ingresa|ingreso|egresa|egreso|se va de alta|se da de alta|es dad[oa] de alta)(?:\s+(?:[a-z]+))\s+el\s*$"),
@@ -233,7 +233,7 @@ fn stay_patterns() -> &'static [Regex; 6] {
         [
             compile(&format!(r"(?:estadia|estancia|hospitalizacion|internacion)(?: hospitalaria)?(?: total)?(?: de| fue de| por)\s+{n}\s+dias?")),
             compile(&format!(r"(?:^|[^\w])(?:tras |luego de |despues de )?{n}\s+dias?\s+de\s+(?:hospitalizacion|estadia|estancia|internacion)|hospitalizad[oa]\s+(?:por|durante)\s+{n}\s+dias?")),
-            compile(r"(?:hospitalizad[oa]|internad[oa]|estadia|estancia|hospitalizacion|alta|egreso|egresa)[^.;\n]{0,60}?\((\d+) dias?\)"),
+            compile(r"(?:hospitalizad[oa]|internad[oa]|estadia|estancia|hospitalizacion|alta|egreso|egresa)[^.;\n]{0,60}?\((\d+)\s*(?:dias?|d)\)"),
             compile(r"(?:dias de (?:estadia|hospitalizacion|estancia|internacion)|estadia|estancia|dias hospitalizad[oa])\s*:\s*(\d+)"),
             compile(&format!(r"(?:tras|despues de|luego de|a los|al cabo de)\s+{n}\s+dias?\s+(?:de\s+(?:su\s+)?(?:hospitalizacion|estadia|estancia|internacion|observacion|ingreso)|hospitalizad[oa]s?|internad[oa]s?|en el hospital|en observacion)")),
             compile(&format!(r"(?:alta|egres\w*)[^.;\n]{{0,40}}(?:tras|despues de|luego de|a los|al cabo de)\s+{n}\s+dias?(?:[^\w]|$)")),

@@ -414,6 +414,13 @@ fn heading(head: &str) -> Option<Part> {
     const DISCHARGE: &[&str] = &[
         "indicaciones al alta",
         "indicaciones de alta",
+        "indic",
+        "ind",
+        "indic al alta",
+        "tto al alta",
+        "tto alta",
+        "tto de alta",
+        "tratamiento al egreso",
         "indicaciones al egreso",
         "indicaciones de egreso",
         "indicaciones",

@@ -871,7 +871,17 @@ fn measured(doc: &super::doc::Doc<'_>, number: &std::ops::Range<usize>) -> Optio
             return None;
         }
         // "transfunden" in the notes, "transfundieron" in the text: the
-        // word's first six letters name the measure.
+        // word's first six letters name the measure; ward abbreviations
+        // name the same measures as the words.
+        let w = match w {
+            "fe" | "fevi" => "eyeccion",
+            "sat" | "sato2" | "spo2" => "saturacion",
+            "fc" => "cardiaca",
+            "pa" => "arterial",
+            "fr" => "respiratoria",
+            "t" | "temp" | "tax" => "temperatura",
+            other => other,
+        };
         return Some(w.chars().take(6).collect());
     }
     None

@@ -13,9 +13,9 @@ use super::{Ctx, FindingKind, Gravedad, Report};
 
 fn sex_word(word: &str) -> Option<Sexo> {
     match word {
-        "femenina" | "femenino" | "mujer" | "senora" | "sra" | "nina" | "embarazada"
+        "femenina" | "femenino" | "fem" | "mujer" | "senora" | "sra" | "nina" | "embarazada"
         | "puerpera" | "lactante_f" => Some(Sexo::Femenino),
-        "masculino" | "masculina" | "hombre" | "varon" | "senor" | "sr" | "nino" => {
+        "masculino" | "masculina" | "masc" | "hombre" | "varon" | "senor" | "sr" | "nino" => {
             Some(Sexo::Masculino)
         }
         _ => None,
