@@ -49,7 +49,7 @@ fn patterns() -> &'static [Regex; 4] {
                 r"\b(?:(\d{{1,2}})(?:°|º|ro)?(?: de ({MONTHS}))?\s+(?:al|y|hasta el|a)\s+(?:el\s+)?)?(\d{{1,2}})(?:°|º|ro)?\s+de\s+({MONTHS})(?:\s+(?:de|del)\s+(\d{{4}}))?"
             )),
             compile(r"(?:^|[^\w/.,])(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}|\d{2}))?(?:[^\w/]|$)"),
-            compile(r"(?:el|del|al|desde|hasta|dia|fecha|\(|:)\s*$"),
+            compile(r"(?:el|del|al|desde|hasta|dia|fecha|\(|:|ingr|ingresa|ingreso|egr|egresa|egreso|alta|eco|rx|tac)\s*$"),
         ]
     })
 }

@@ -545,7 +545,7 @@ fn relative_days(ctx: &mut Ctx<'_>) {
     static CELL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = CELL.get_or_init(|| {
         attributes::compile(
-            r"(?:al|el|en el|desde el|hasta el)\s+(?:(primer|segundo|tercer|tercero|cuarto|quinto|sexto|septimo|octavo|noveno|decimo)\s+dia|dia\s+(\d{1,2}))",
+            r"(?:(?:al|el|en el|desde el|hasta el)\s+(primer|segundo|tercer|tercero|cuarto|quinto|sexto|septimo|octavo|noveno|decimo)\s+dia|(?:^|[^\w])(?:dia\s+|d)(\d{1,2})(?:[^\w]|$))",
         )
     });
     let ordinal = |w: &str| -> Option<i64> {
@@ -571,28 +571,55 @@ fn relative_days(ctx: &mut Ctx<'_>) {
             .and_then(|m| ordinal(m.as_str()))
             .or_else(|| c.get(2).and_then(|m| m.as_str().parse().ok()));
         let Some(n) = n else { continue };
-        let s = ctx.doc.sentence_of(whole.start());
+        // The match may take a boundary character of its neighbours: place
+        // it by its number and keep it inside that sentence.
+        let core = c
+            .get(1)
+            .or_else(|| c.get(2))
+            .map_or(whole.start(), |m| m.start());
+        let s = ctx.doc.sentence_of(core);
         let sentence = ctx.doc.sentences[s].clone();
+        let whole = {
+            let start = whole.start().max(sentence.start);
+            let end = whole.end().min(sentence.end).max(start);
+            let trimmed = folded[start..end].trim_matches(|c: char| !c.is_alphanumeric());
+            let offset = folded[start..end].find(trimmed).unwrap_or(0);
+            (start + offset)..(start + offset + trimmed.len())
+        };
         // The clause the day is in: from the last comma or "y" before it.
-        let before = &folded[sentence.start..whole.start()];
+        let before = &folded[sentence.start..whole.start];
         let clause_start = sentence.start
             + [before.rfind(','), before.rfind(" y "), before.rfind(';')]
                 .into_iter()
                 .flatten()
                 .max()
                 .unwrap_or(0);
-        let clause = &folded[clause_start..whole.end()];
+        let rest = &folded[whole.end..sentence.end];
+        let clause_end = whole.end
+            + [rest.find(','), rest.find(" y "), rest.find(';')]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(rest.len());
+        let clause = &folded[clause_start..clause_end];
         let ends = ["suspend", "retir", "complet"]
             .iter()
             .any(|v| clause.contains(v));
-        let starts = ["se inici", "se agreg", "iniciandose", "inicio"]
-            .iter()
-            .any(|v| clause.contains(v));
+        let starts = [
+            "se inici",
+            "se agreg",
+            "iniciandose",
+            "inicio",
+            "inicia",
+            "agrega",
+        ]
+        .iter()
+        .any(|v| clause.contains(v));
         if ends == starts {
             continue;
         }
-        // The drug the clause speaks of; "esta última" points back to the
-        // one before it.
+        // The drug the clause speaks of, nearest to the day; "esta última"
+        // points back to the one before it.
         let anaphora = ["esta ultima", "este ultimo", "la cual", "el cual"]
             .iter()
             .any(|a| clause.contains(a));
@@ -601,38 +628,48 @@ fn relative_days(ctx: &mut Ctx<'_>) {
         } else {
             clause_start
         };
+        let distance = |r: &Range<usize>| {
+            if r.end <= whole.start {
+                whole.start - r.end
+            } else {
+                r.start.saturating_sub(whole.end)
+            }
+        };
         let mention = ctx
             .drug_mentions
             .iter()
-            .rev()
-            .find(|(r, e)| r.start >= from && r.end <= whole.start() && !e.is_empty())
+            .filter(|(r, e)| r.start >= from && r.end <= clause_end && !e.is_empty())
+            .min_by_key(|(r, _)| distance(r))
             .cloned();
-        let Some((_, entries)) = mention else {
+        let Some((range, entries)) = mention else {
             continue;
         };
-        let dated: Vec<&facts::DrugEntry> = entries
+        // Its days: the treatment's start or end, and the notes naming it.
+        let mut days: Vec<(crate::date::Date, String)> = entries
             .iter()
             .map(|&e| &ctx.facts.drugs[e])
-            .filter(|e| {
-                if ends {
-                    e.end.is_some()
-                } else {
-                    e.start.is_some()
-                }
+            .filter_map(|e| {
+                let d = if ends { e.end } else { e.start }?;
+                Some((d, e.path.clone()))
             })
             .collect();
-        let Some(entry) = dated.first() else { continue };
+        let name = folded[range].to_string();
+        days.extend(
+            note_dates(ctx, &name)
+                .into_iter()
+                .map(|d| (d, "evolucion_resumen".to_string())),
+        );
+        let Some((first_day, first_path)) = days.first().cloned() else {
+            continue;
+        };
         let day =
             |d: i64| crate::date::Date::from_days_since_epoch(admission.days_since_epoch() + d);
         let fits = [day(n - 1), day(n)];
-        let ok = dated
-            .iter()
-            .any(|e| fits.contains(&(if ends { e.end } else { e.start }).unwrap_or(admission)));
-        let path = entry.path.clone();
-        let recorded = if ends { entry.end } else { entry.start }
-            .map(|d| d.spanish())
-            .unwrap_or_default();
-        let at = whole.start()..whole.end();
+        let ok = days.iter().any(|(d, _)| fits.contains(d));
+        let entry = (first_day, first_path);
+        let path = entry.1.clone();
+        let recorded = entry.0.spanish();
+        let at = whole.start..whole.end;
         ctx.claim(at.clone());
         if ok {
             ctx.confirm(at, &path, &recorded);

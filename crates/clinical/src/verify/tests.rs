@@ -438,3 +438,95 @@ fn a_result_written_in_words_can_be_contradicted() {
         vec![(FindingKind::LaboratorioContradicho, "positivo".into())]
     );
 }
+
+#[test]
+fn no_text_makes_the_check_panic() {
+    // Pieces a text is made of, joined at random: the readers slice the
+    // text at many places, and none may fall off a boundary.
+    const PIECES: &[&str] = &[
+        "el día 3",
+        "al tercer día",
+        "D5",
+        "Ingresa el ",
+        "2 de octubre",
+        "el 5/10",
+        "12/05/2026",
+        "del 2 al 6 de octubre",
+        " c/12h",
+        " cada 8 horas",
+        "875/125 mg",
+        "PCR",
+        " 186 → 14",
+        "leucocitos",
+        "ñandú",
+        "Ácido",
+        "🫀",
+        "\n",
+        ". ",
+        ", ",
+        "; ",
+        "(",
+        ")",
+        "sin ",
+        "no ",
+        "alergia a ",
+        "penicilina",
+        "derecha",
+        "izquierdo",
+        "LSD",
+        "Sat 90%",
+        "FE 45%",
+        "x10^3/uL",
+        "se suspende",
+        "esta última",
+        "metformina",
+        "insulina",
+        "Brilinta",
+        "AAS",
+        "TEP",
+        "UCI",
+        "diagnósticos de egreso:",
+        "Indicaciones al alta:",
+        "—",
+        "…",
+        "%",
+        "°C",
+        "9 meses",
+        "años",
+        "Se realiza ",
+        "Se diagnostica ",
+        "presenta un episodio de ",
+        "0,88",
+        "1.000",
+        "7.654.321-6",
+    ];
+    let episodes = [
+        neumonia(),
+        episode("iam"),
+        episode("bronquiolitis"),
+        episode("cetoacidosis"),
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..1500 {
+        let len = (next() % 40) as usize;
+        let text: String = (0..len)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let episode = &episodes[round % episodes.len()];
+        let review = review(episode, &text);
+        for f in &review.findings {
+            if let Some(span) = &f.span {
+                assert!(text.get(span.clone()).is_some(), "{text:?}: {f:?}");
+            }
+        }
+        for c in &review.confirmed {
+            assert!(text.get(c.span.clone()).is_some(), "{text:?}: {c:?}");
+        }
+    }
+}
