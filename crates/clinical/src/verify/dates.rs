@@ -233,7 +233,7 @@ fn stay_patterns() -> &'static [Regex; 6] {
         [
             compile(&format!(r"(?:estadia|estancia|hospitalizacion|internacion)(?: hospitalaria)?(?: total)?(?: de| fue de| por)\s+{n}\s+dias?")),
             compile(&format!(r"(?:^|[^\w])(?:tras |luego de |despues de )?{n}\s+dias?\s+de\s+(?:hospitalizacion|estadia|estancia|internacion)|hospitalizad[oa]\s+(?:por|durante)\s+{n}\s+dias?")),
-            compile(r"(?:hospitalizad[oa]|internad[oa]|estadia|estancia|hospitalizacion|alta|egreso|egresa)[^.;\n]{0,60}?\((\d+)\s*(?:dias?|d)\)"),
+            compile(r"(?:hospitalizad[oa]|internad[oa]|estadia|estancia|hospitalizacion|periodo|fechas|alta|egreso|egresa)[^.;\n]{0,60}?\((\d+)\s*(?:dias?|d)\)"),
             compile(r"(?:dias de (?:estadia|hospitalizacion|estancia|internacion)|estadia|estancia|dias hospitalizad[oa])\s*:\s*(\d+)"),
             compile(&format!(r"(?:tras|despues de|luego de|a los|al cabo de)\s+{n}\s+dias?\s+(?:de\s+(?:su\s+)?(?:hospitalizacion|estadia|estancia|internacion|observacion|ingreso)|hospitalizad[oa]s?|internad[oa]s?|en el hospital|en observacion)")),
             compile(&format!(r"(?:alta|egres\w*)[^.;\n]{{0,40}}(?:tras|despues de|luego de|a los|al cabo de)\s+{n}\s+dias?(?:[^\w]|$)")),

@@ -259,11 +259,33 @@ fn check_dates(ctx: &mut Ctx<'_>) {
     let year = ctx.facts.admission.or(ctx.facts.discharge).map(|d| d.year);
     let found = dates::find(&ctx.doc.folded, year);
     let mut stay_end_pending = false;
+    // A range's second date is in the same sentence as its first.
+    let mut pending_at: Option<usize> = None;
     for f in &found {
         ctx.claim(f.range.clone());
+        let here = ctx.doc.sentence_of(f.range.start);
+        if pending_at.is_some_and(|p| p != here) {
+            stay_end_pending = false;
+        }
         let sentence = ctx.doc.sentences[ctx.doc.sentence_of(f.range.start)].clone();
         let before = &ctx.doc.folded[sentence.start..f.range.start];
         let mut role = dates::role(before);
+        // "Período: 02/10/2026 – 09/10/2026": a label of the stay before
+        // the first of two dates.
+        let labelled = {
+            let head = before.trim_end().trim_end_matches(':').trim_end();
+            ["periodo", "fechas", "hospitalizacion", "estadia"]
+                .iter()
+                .any(|l| head.ends_with(l))
+                && before.trim_end().ends_with(':')
+        };
+        if labelled && !stay_end_pending {
+            stay_end_pending = true;
+            pending_at = Some(here);
+            let text = ctx.doc.original(f.range.clone()).to_string();
+            check_role_date(ctx, f, dates::Role::Admission, &text);
+            continue;
+        }
         // "Período de hospitalización\n10/05/2026 al 17/05/2026".
         let s = ctx.doc.sentence_of(f.range.start);
         if before.trim().is_empty() && s > 0 && !stay_end_pending {
@@ -284,6 +306,7 @@ fn check_dates(ctx: &mut Ctx<'_>) {
             {
                 role = dates::Role::Admission;
                 stay_end_pending = true;
+                pending_at = Some(here);
                 let text = ctx.doc.original(f.range.clone()).to_string();
                 check_role_date(ctx, f, role, &text);
                 continue;
@@ -292,6 +315,7 @@ fn check_dates(ctx: &mut Ctx<'_>) {
         if f.range_start && role == dates::Role::Stay {
             role = dates::Role::Admission;
             stay_end_pending = true;
+            pending_at = Some(here);
         } else if stay_end_pending {
             role = dates::Role::Discharge;
             stay_end_pending = false;
