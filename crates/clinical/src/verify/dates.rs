@@ -49,7 +49,7 @@ fn patterns() -> &'static [Regex; 4] {
                 r"\b(?:(\d{{1,2}})(?:°|º|ro)?(?: de ({MONTHS}))?\s+(?:al|y|hasta el|a)\s+(?:el\s+)?)?(\d{{1,2}})(?:°|º|ro)?\s+de\s+({MONTHS})(?:\s+(?:de|del)\s+(\d{{4}}))?"
             )),
             compile(r"(?:^|[^\w/.,])(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}|\d{2}))?(?:[^\w/]|$)"),
-            compile(r"(?:el|del|al|desde|hasta|dia|fecha|\(|:|ingr|ingresa|ingreso|egr|egresa|egreso|alta|eco|rx|tac)\s*$"),
+            compile(r"(?:^|\n|el|del|al|desde|hasta|dia|fecha|\(|:|-|•|ingr|ingresa|ingreso|egr|egresa|egreso|alta|eco|rx|tac)\s*$"),
         ]
     })
 }
@@ -111,7 +111,22 @@ pub(crate) fn find(folded: &str, year: Option<i32>) -> Vec<FoundDate> {
             Some(if y < 100 { 2000 + y } else { y })
         });
         // A bare "1/2" is half a tablet unless something says it is a day.
-        if explicit_year.is_none() && !lead.is_match(&folded[..d.start()]) {
+        let followed_by_count = {
+            let after = folded[end_of(&c, m)..].trim_start();
+            [
+                "comprimido",
+                "tableta",
+                "capsula",
+                "ampolla",
+                "sobre",
+                "mg",
+                "ml",
+                "dosis",
+            ]
+            .iter()
+            .any(|u| after.starts_with(u))
+        };
+        if explicit_year.is_none() && (!lead.is_match(&folded[..d.start()]) || followed_by_count) {
             continue;
         }
         let Some(y) = explicit_year.or(year) else {
@@ -136,6 +151,10 @@ pub(crate) fn find(folded: &str, year: Option<i32>) -> Vec<FoundDate> {
     }
     out.sort_by_key(|f| f.range.start);
     out
+}
+
+fn end_of(c: &regex::Captures<'_>, m: regex::Match<'_>) -> usize {
+    c.get(3).map_or(m.end(), |y| y.end())
 }
 
 /// What a date claims by the words just before it.
@@ -181,8 +200,8 @@ pub(crate) fn role_after(folded_after: &str) -> Role {
     static CELL: OnceLock<[Regex; 2]> = OnceLock::new();
     let [admission, discharge] = CELL.get_or_init(|| {
         [
-            compile(r"^(?:\s*de \d{4})?[\s,]*(?:se\s+)?(?:ingresa|ingreso|hospitaliza|hospitalizo|consulta|consulto|llega|llego)\b"),
-            compile(r"^(?:\s*de \d{4})?[\s,]*(?:se\s+)?(?:va de alta|fue de alta|da de alta|dio de alta|egresa|egreso|es dad[oa] de alta|fue dad[oa] de alta)"),
+            compile(r"^(?:\s*de \d{4})?[\s,:]*(?:se\s+)?(?:ingresa|ingreso|hospitaliza|hospitalizo|consulta|consulto|llega|llego)\b"),
+            compile(r"^(?:\s*de \d{4})?[\s,:]*(?:se\s+)?(?:va de alta|fue de alta|da de alta|dio de alta|egresa|egreso|es dad[oa] de alta|fue dad[oa] de alta)"),
         ]
     });
     if discharge.is_match(folded_after) {

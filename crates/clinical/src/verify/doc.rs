@@ -224,6 +224,15 @@ impl<'a> Doc<'a> {
         let mut conditional = vec![false; n];
         let mut i = 0;
         'words: while i < n {
+            // "s/perforación": the ward's shorthand for "sin".
+            if self.word(i) == "s" && self.folded[self.words[i].end..].starts_with('/') {
+                let end = self.scope_end(i + 1, &cues.end, 10);
+                for flag in negated.iter_mut().take(end).skip(i + 1) {
+                    *flag = true;
+                }
+                i += 1;
+                continue 'words;
+            }
             // Forward cues, each with how far it reaches.
             for (set, flags, reach) in [
                 (&cues.negation, &mut negated, 10),

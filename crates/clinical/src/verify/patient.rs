@@ -231,7 +231,11 @@ pub(crate) fn allergy_statements(ctx: &mut Ctx<'_>) {
     while k < n {
         let doc = &ctx.doc;
         let w = doc.word(k);
-        let is_cue = w.starts_with("alergi") || w.starts_with("hipersensib");
+        // "RAM: AAS" (reacción adversa a medicamentos) is an allergy line.
+        let is_cue = w.starts_with("alergi")
+            || w.starts_with("hipersensib")
+            || (matches!(w, "ram" | "rams")
+                && doc.original_word(k).chars().all(char::is_uppercase));
         let nkda = matches!(w, "nkda" | "nka");
         if !is_cue && !nkda {
             k += 1;
