@@ -168,6 +168,19 @@ impl<'a> Doc<'a> {
             let range = self.sentences[s].clone();
             let sentence = self.folded[range.clone()].trim().to_string();
             let starts_line = line_start;
+            // "6." or "a)" opening a line is a list marker: the line starts
+            // after it.
+            let marker = sentence.len() <= 3
+                && sentence
+                    .trim_end_matches(['.', ')'])
+                    .chars()
+                    .all(|c| c.is_alphanumeric())
+                && sentence.ends_with(['.', ')']);
+            if marker && starts_line {
+                line_start = true;
+                self.parts[s] = block.unwrap_or(Part::Other);
+                continue;
+            }
             line_start = self.folded[..range.end].ends_with('\n')
                 || self.folded[range.end..].starts_with('\n')
                 || range.end >= self.folded.len();
@@ -178,6 +191,10 @@ impl<'a> Doc<'a> {
                     None => (sentence.as_str(), ""),
                 };
                 let head = head.trim().trim_end_matches(['.', ':']);
+                // "6. Diagnósticos de egreso", "a) …", "- …", "• …".
+                let head = head.trim_start_matches(|c: char| {
+                    c.is_ascii_digit() || matches!(c, '-' | '•' | '*' | '.' | ')' | ' ')
+                });
                 if let Some(part) = heading(head) {
                     if rest.is_empty() {
                         block = Some(part);

@@ -237,6 +237,19 @@ fn lines(data: &str) -> impl Iterator<Item = &str> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
+/// The Spanish plural of a folded word: "infeccion" → "infecciones",
+/// "urinaria" → "urinarias"; short words and numbers stay as they are.
+fn plural(word: &str) -> String {
+    if word.chars().count() < 4 || !word.chars().all(char::is_alphabetic) || word.ends_with('s') {
+        return word.to_string();
+    }
+    match word.chars().last() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("{word}s"),
+        Some('z') => format!("{}ces", &word[..word.len() - 1]),
+        _ => format!("{word}es"),
+    }
+}
+
 /// The canonical key of a drug name: folded tokens joined by one space.
 pub(crate) fn canon(name: &str) -> String {
     tokenize(&fold(name)).join(" ")
@@ -292,7 +305,19 @@ impl Lexicon {
                 "proc" => TermKind::Procedure,
                 _ => TermKind::Event,
             };
-            let forms: Vec<Form> = forms.split(';').filter_map(Form::new).collect();
+            let mut forms: Vec<Form> = forms.split(';').filter_map(Form::new).collect();
+            // "infecciones urinarias a repetición": the plural of a form
+            // names the same concept.
+            let plurals: Vec<Form> = forms
+                .iter()
+                .filter(|f| f.exact.is_none())
+                .map(|f| Form {
+                    tokens: f.tokens.iter().map(|t| plural(t)).collect(),
+                    exact: None,
+                })
+                .filter(|p| !forms.iter().any(|f| f.tokens == p.tokens))
+                .collect();
+            forms.extend(plurals);
             let name = line
                 .rsplit('|')
                 .next()

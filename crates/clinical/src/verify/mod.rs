@@ -677,12 +677,32 @@ fn relative_days(ctx: &mut Ctx<'_>) {
                 Some((d, e.path.clone()))
             })
             .collect();
-        let name = folded[range].to_string();
-        days.extend(
-            note_dates(ctx, &name)
-                .into_iter()
-                .map(|d| (d, "evolucion_resumen".to_string())),
-        );
+        // The day after the last dose is also "suspended on" that day.
+        if ends {
+            let after: Vec<_> = days
+                .iter()
+                .map(|(d, p)| {
+                    (
+                        crate::date::Date::from_days_since_epoch(d.days_since_epoch() + 1),
+                        p.clone(),
+                    )
+                })
+                .collect();
+            days.extend(after);
+        }
+        // The notes name a drug by its generic ("ácido acetilsalicílico")
+        // where the text wrote "AAS".
+        let mut names = vec![folded[range].to_string()];
+        for &e in &entries {
+            names.extend(ctx.facts.drugs[e].canon.iter().cloned());
+        }
+        for name in &names {
+            days.extend(
+                note_dates(ctx, name)
+                    .into_iter()
+                    .map(|d| (d, "evolucion_resumen".to_string())),
+            );
+        }
         let Some((first_day, first_path)) = days.first().cloned() else {
             continue;
         };

@@ -237,7 +237,14 @@ pub(crate) fn allergy_statements(ctx: &mut Ctx<'_>) {
             || (matches!(w, "ram" | "rams")
                 && doc.original_word(k).chars().all(char::is_uppercase));
         let nkda = matches!(w, "nkda" | "nka");
-        if !is_cue && !nkda {
+        // "Reacción alérgica", "shock anafiláctico": an event, not what
+        // the patient is allergic to.
+        let event = k > 0
+            && matches!(
+                doc.word(k - 1),
+                "reaccion" | "reacciones" | "cuadro" | "shock" | "respuesta"
+            );
+        if !is_cue && !nkda || event {
             k += 1;
             continue;
         }
