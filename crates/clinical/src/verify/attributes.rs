@@ -143,18 +143,19 @@ fn route_re() -> &'static Regex {
     static CELL: OnceLock<Regex> = OnceLock::new();
     re(
         &CELL,
-        r"(?:^|[^\w])(vo|v\.o|via oral|oral|por boca|ev|e\.v|iv|endovenos[oa]|intravenos[oa]|sc|s\.c|subcutane[oa]|im|intramuscular|sl|sublingual|inh|inhalad[oa]|inhalatori[oa]|top|topic[oa]|rectal)(?:[^\w]|$)",
+        r"(?:^|[^\w])(vo|v\.o|via oral|orales|oral|por boca|ev|e\.v|iv|endovenos[oa]s?|intravenos[oa]s?|sc|s\.c|subcutane[oa]s?|im|intramusculares|intramuscular|sl|sublingual|inh|inhalad[oa]s?|inhalatori[oa]s?|top|topic[oa]s?|rectal)(?:[^\w]|$)",
     )
 }
 
 pub(crate) fn find_route(folded: &str) -> Option<(std::ops::Range<usize>, String)> {
     let caps = route_re().captures(folded)?;
     let m = caps.get(1)?;
-    let code = match m.as_str() {
-        "vo" | "v.o" | "via oral" | "oral" | "por boca" => "VO",
+    let word = m.as_str();
+    let code = match word.trim_end_matches('s') {
+        "vo" | "v.o" | "via oral" | "oral" | "orale" | "por boca" => "VO",
         "ev" | "e.v" | "iv" | "endovenoso" | "endovenosa" | "intravenoso" | "intravenosa" => "EV",
         "sc" | "s.c" | "subcutaneo" | "subcutanea" => "SC",
-        "im" | "intramuscular" => "IM",
+        "im" | "intramuscular" | "intramusculare" => "IM",
         "sl" | "sublingual" => "SL",
         "inh" | "inhalado" | "inhalada" | "inhalatorio" | "inhalatoria" => "INH",
         "top" | "topico" | "topica" => "TOP",
@@ -386,6 +387,16 @@ pub(crate) fn attribute_word(word: &str) -> bool {
         "c",
         "subcutaneo",
         "subcutanea",
+        "subcutaneas",
+        "subcutaneos",
+        "endovenosas",
+        "endovenosos",
+        "intravenosas",
+        "orales",
+        "intramusculares",
+        "inhaladas",
+        "inhalados",
+        "topicas",
         "im",
         "intramuscular",
         "sl",

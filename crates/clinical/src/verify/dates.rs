@@ -182,6 +182,15 @@ fn role_patterns() -> &'static [Regex; 4] {
     })
 }
 
+/// "Llegó a urgencias el 7 de enero", "consulta en el servicio de
+/// urgencia el …": the arrival is the admission.
+fn arrival() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    CELL.get_or_init(|| {
+        compile(r"(?:llega|llego|consulta|consulto|acude|acudio|ingresa|ingreso)\s+(?:a|al|en|en el)\s+(?:la\s+)?(?:urgencia|urgencias|servicio de urgencia|su|sapu|hospital|policlinico)\s+el\s*$")
+    })
+}
+
 /// Whether the cue before a date is only a noun ("PCR 14 al alta el 8/10"):
 /// such a date may be a result's, not the discharge itself.
 pub(crate) fn weak_role(folded_before: &str) -> bool {
@@ -227,6 +236,8 @@ pub(crate) fn role(folded_before: &str) -> Role {
         Role::Admission
     } else if discharge.is_match(before) {
         Role::Discharge
+    } else if arrival().is_match(before) {
+        Role::Admission
     } else if let Some(m) = between.find(before) {
         let words: Vec<&str> = m.as_str().split_whitespace().collect();
         let adjective = words.iter().rev().nth(1).copied().unwrap_or("");

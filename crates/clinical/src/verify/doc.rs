@@ -573,6 +573,9 @@ fn cue_part(sentence: &str) -> Option<Part> {
         "para el hogar",
         "en domicilio",
         "para la casa",
+        "en casa",
+        "para casa",
+        "en el hogar",
         "para el domicilio",
         "a domicilio",
     ];

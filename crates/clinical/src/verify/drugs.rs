@@ -258,8 +258,15 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             continue;
         }
         let discharge_part = part == Part::Discharge || !ctx.doc.has_discharge_part;
+        // A bare family word ("insulina") names a discharge drug only when
+        // it is the one member of the family going home.
+        let members = entries
+            .iter()
+            .filter(|&&e| ctx.facts.drugs[e].discharge)
+            .count();
+        let specific = |e: usize| ctx.facts.drugs[e].canon.iter().any(|k| *k == m.canon);
         for &e in &entries {
-            if ctx.facts.drugs[e].discharge && discharge_part {
+            if ctx.facts.drugs[e].discharge && discharge_part && (members == 1 || specific(e)) {
                 present[e] = true;
             }
         }
