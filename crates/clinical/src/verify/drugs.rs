@@ -264,7 +264,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             .iter()
             .filter(|&&e| ctx.facts.drugs[e].discharge)
             .count();
-        let specific = |e: usize| ctx.facts.drugs[e].canon.iter().any(|k| *k == m.canon);
+        let specific = |e: usize| ctx.facts.drugs[e].canon.contains(&m.canon);
         for &e in &entries {
             if ctx.facts.drugs[e].discharge && discharge_part && (members == 1 || specific(e)) {
                 present[e] = true;
