@@ -323,9 +323,21 @@ impl<'a> Doc<'a> {
                 return from + 1;
             }
         }
+        // "no levantar peso por 30 días, tramadol …": an instruction in the
+        // infinitive ends at its comma.
+        let instruction = ["ar", "er", "ir"]
+            .iter()
+            .any(|e| self.word(from).ends_with(e))
+            && self.word(from).chars().count() > 3;
         let mut budget = reach;
         let mut k = from;
         while k < self.words.len() && self.words[k].sentence == sentence && budget > 0 {
+            if instruction
+                && k > from
+                && self.folded[self.words[k - 1].end..self.words[k].start].contains(',')
+            {
+                break;
+            }
             if k > from && end_words.at(self, k).is_some() {
                 break;
             }
@@ -580,6 +592,19 @@ fn cue_part(sentence: &str) -> Option<Part> {
         "a domicilio",
     ];
     if DX.iter().any(|c| sentence.contains(c)) {
+        return Some(Part::DischargeDiagnoses);
+    }
+    // "Fue dado de alta …, con el diagnóstico de …".
+    if (sentence.contains("alta") || sentence.contains("egres"))
+        && [
+            "con el diagnostico de",
+            "con diagnostico de",
+            "con los diagnosticos de",
+            "con diagnosticos de",
+        ]
+        .iter()
+        .any(|c| sentence.contains(c))
+    {
         return Some(Part::DischargeDiagnoses);
     }
     if DISCHARGE.iter().any(|c| sentence.contains(c)) {

@@ -257,7 +257,10 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         if negated {
             continue;
         }
-        let discharge_part = part == Part::Discharge || !ctx.doc.has_discharge_part;
+        // "Egresa con diagnóstico de … y se indica …": the sentence that
+        // gives the discharge diagnoses is also the end of the stay.
+        let discharge_part = matches!(part, Part::Discharge | Part::DischargeDiagnoses)
+            || !ctx.doc.has_discharge_part;
         // A bare family word ("insulina") names a discharge drug only when
         // it is the one member of the family going home.
         let members = entries
