@@ -422,21 +422,33 @@ fn check_role_date(ctx: &mut Ctx<'_>, f: &dates::FoundDate, role: dates::Role, t
     true
 }
 
+/// The procedures with a date, each with the first distinctive word of its
+/// name that a text would use for it.
+fn dated_procedures(ctx: &Ctx<'_>) -> Vec<(usize, crate::date::Date, String)> {
+    ctx.episode
+        .procedimientos
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let date = p.fecha.as_deref().and_then(crate::date::Date::parse)?;
+            let key = lexicon::tokenize(&crate::text::fold(&p.nombre))
+                .into_iter()
+                .find(|w| w.chars().count() >= 5)?;
+            Some((i, date, key))
+        })
+        .collect()
+}
+
 /// The procedure or treatment named before a date in its sentence, and
 /// whether the date is one of its own.
 fn owner_dates(ctx: &Ctx<'_>, f: &dates::FoundDate) -> Option<(String, String, bool)> {
     let s = ctx.doc.sentence_of(f.range.start);
     let sentence_start = ctx.doc.sentences[s].start;
     // Procedures: by their first distinctive word.
+    let procedures = dated_procedures(ctx);
     let mut best: Option<(usize, String, String, bool)> = None;
-    for (i, p) in ctx.episode.procedimientos.iter().enumerate() {
-        let Some(date) = p.fecha.as_deref().and_then(crate::date::Date::parse) else {
-            continue;
-        };
-        let key = lexicon::tokenize(&crate::text::fold(&p.nombre))
-            .into_iter()
-            .find(|w| w.chars().count() >= 5);
-        let Some(key) = key else { continue };
+    for (i, date, key) in &procedures {
+        let (i, date) = (*i, *date);
         let before = &ctx.doc.folded[sentence_start..f.range.start];
         if let Some(at) = before.rfind(key.as_str()) {
             let at = sentence_start + at;
@@ -514,14 +526,9 @@ fn owner_dates(ctx: &Ctx<'_>, f: &dates::FoundDate) -> Option<(String, String, b
         let sentence_end = ctx.doc.sentences[s].end;
         let after_end = sentence_end.min(f.range.end + 60);
         let after = ctx.doc.folded.get(f.range.end..after_end).unwrap_or("");
-        for (i, p) in ctx.episode.procedimientos.iter().enumerate() {
-            let Some(date) = p.fecha.as_deref().and_then(crate::date::Date::parse) else {
-                continue;
-            };
-            let key = lexicon::tokenize(&crate::text::fold(&p.nombre))
-                .into_iter()
-                .find(|w| w.chars().count() >= 5);
-            let Some(at) = key.and_then(|k| after.find(k.as_str())) else {
+        for (i, date, key) in &procedures {
+            let (i, date) = (*i, *date);
+            let Some(at) = after.find(key.as_str()) else {
                 continue;
             };
             if best.as_ref().is_none_or(|b| at < b.0) {
