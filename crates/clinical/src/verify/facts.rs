@@ -43,7 +43,6 @@ pub(crate) struct LabEntry {
 }
 
 pub(crate) struct Facts {
-    pub fields: Vec<Field>,
     pub drugs: Vec<DrugEntry>,
     /// Every drug the episode names anywhere (treatments, notes, history).
     pub named_drugs: Vec<(String, String)>,
@@ -65,104 +64,114 @@ fn push(fields: &mut Vec<Field>, path: String, text: Option<&str>) {
     }
 }
 
-impl Facts {
-    pub fn of(episode: &Episode) -> Facts {
-        let mut fields = Vec::new();
+/// The episode's free-text fields with their paths: what terms, sides,
+/// results in words and dates inside notes are read from. The caller
+/// prepares each one's [`Doc`] once for every reader.
+pub(crate) fn fields(episode: &Episode) -> Vec<Field> {
+    let mut fields = Vec::new();
+    push(
+        &mut fields,
+        "motivo_ingreso".into(),
+        episode.motivo_ingreso.as_deref(),
+    );
+    let a = &episode.antecedentes;
+    for (name, list) in [
+        ("medicos", &a.medicos),
+        ("quirurgicos", &a.quirurgicos),
+        ("habitos", &a.habitos),
+    ] {
+        for (i, item) in list.iter().enumerate() {
+            push(&mut fields, format!("antecedentes.{name}[{i}]"), Some(item));
+        }
+    }
+    for (i, dx) in episode.diagnostico_ingreso.iter().enumerate() {
         push(
             &mut fields,
-            "motivo_ingreso".into(),
-            episode.motivo_ingreso.as_deref(),
+            format!("diagnostico_ingreso[{i}]"),
+            Some(&dx.nombre),
         );
-        let a = &episode.antecedentes;
-        for (name, list) in [
-            ("medicos", &a.medicos),
-            ("quirurgicos", &a.quirurgicos),
-            ("habitos", &a.habitos),
-        ] {
-            for (i, item) in list.iter().enumerate() {
-                push(&mut fields, format!("antecedentes.{name}[{i}]"), Some(item));
+    }
+    for (i, p) in episode.procedimientos.iter().enumerate() {
+        push(&mut fields, format!("procedimientos[{i}]"), Some(&p.nombre));
+    }
+    for (i, t) in episode.tratamientos_intrahosp.iter().enumerate() {
+        push(
+            &mut fields,
+            format!("tratamientos_intrahosp[{i}]"),
+            Some(&t.nombre),
+        );
+    }
+    for (i, n) in episode.evolucion_resumen.iter().enumerate() {
+        push(
+            &mut fields,
+            format!("evolucion_resumen[{i}]"),
+            Some(&n.texto),
+        );
+    }
+    for (i, l) in episode.laboratorios_resumen.iter().enumerate() {
+        // "Hemocultivos negativo": a result written in words is a fact
+        // the text can contradict ("hemocultivos positivos").
+        let mut text = l.prueba.clone();
+        let values = [
+            l.ingreso.as_ref().map(|r| &r.valor),
+            l.alta.as_ref().map(|r| &r.valor),
+        ];
+        for valor in values.into_iter().flatten() {
+            if let Valor::Texto(t) = valor {
+                text.push(' ');
+                text.push_str(t);
             }
-        }
-        for (i, dx) in episode.diagnostico_ingreso.iter().enumerate() {
-            push(
-                &mut fields,
-                format!("diagnostico_ingreso[{i}]"),
-                Some(&dx.nombre),
-            );
-        }
-        for (i, p) in episode.procedimientos.iter().enumerate() {
-            push(&mut fields, format!("procedimientos[{i}]"), Some(&p.nombre));
-        }
-        for (i, t) in episode.tratamientos_intrahosp.iter().enumerate() {
-            push(
-                &mut fields,
-                format!("tratamientos_intrahosp[{i}]"),
-                Some(&t.nombre),
-            );
-        }
-        for (i, n) in episode.evolucion_resumen.iter().enumerate() {
-            push(
-                &mut fields,
-                format!("evolucion_resumen[{i}]"),
-                Some(&n.texto),
-            );
-        }
-        for (i, l) in episode.laboratorios_resumen.iter().enumerate() {
-            // "Hemocultivos negativo": a result written in words is a fact
-            // the text can contradict ("hemocultivos positivos").
-            let mut text = l.prueba.clone();
-            let values = [
-                l.ingreso.as_ref().map(|r| &r.valor),
-                l.alta.as_ref().map(|r| &r.valor),
-            ];
-            for valor in values.into_iter().flatten() {
-                if let Valor::Texto(t) = valor {
-                    text.push(' ');
-                    text.push_str(t);
-                }
-            }
-            push(
-                &mut fields,
-                format!("laboratorios_resumen[{i}]"),
-                Some(&text),
-            );
-        }
-        for (i, dx) in episode.diagnostico_egreso.iter().enumerate() {
-            push(
-                &mut fields,
-                format!("diagnostico_egreso[{i}]"),
-                Some(&dx.nombre),
-            );
         }
         push(
             &mut fields,
-            "condicion_alta".into(),
-            episode.condicion_alta.as_deref(),
+            format!("laboratorios_resumen[{i}]"),
+            Some(&text),
         );
-        let ind = &episode.indicaciones_alta;
-        for (i, m) in ind.medicamentos.iter().enumerate() {
+    }
+    for (i, dx) in episode.diagnostico_egreso.iter().enumerate() {
+        push(
+            &mut fields,
+            format!("diagnostico_egreso[{i}]"),
+            Some(&dx.nombre),
+        );
+    }
+    push(
+        &mut fields,
+        "condicion_alta".into(),
+        episode.condicion_alta.as_deref(),
+    );
+    let ind = &episode.indicaciones_alta;
+    for (i, m) in ind.medicamentos.iter().enumerate() {
+        push(
+            &mut fields,
+            format!("indicaciones_alta.medicamentos[{i}]"),
+            Some(&m.nombre),
+        );
+    }
+    for (name, list) in [
+        ("controles", &ind.controles),
+        ("cuidados", &ind.cuidados),
+        ("signos_alarma", &ind.signos_alarma),
+    ] {
+        for (i, item) in list.iter().enumerate() {
             push(
                 &mut fields,
-                format!("indicaciones_alta.medicamentos[{i}]"),
-                Some(&m.nombre),
+                format!("indicaciones_alta.{name}[{i}]"),
+                Some(item),
             );
         }
-        for (name, list) in [
-            ("controles", &ind.controles),
-            ("cuidados", &ind.cuidados),
-            ("signos_alarma", &ind.signos_alarma),
-        ] {
-            for (i, item) in list.iter().enumerate() {
-                push(
-                    &mut fields,
-                    format!("indicaciones_alta.{name}[{i}]"),
-                    Some(item),
-                );
-            }
-        }
+    }
+    fields
+}
 
+impl Facts {
+    /// `docs` are `fields` prepared, one each, in the same order.
+    pub fn of(episode: &Episode, fields: &[Field], docs: &[Doc<'_>]) -> Facts {
+        let ind = &episode.indicaciones_alta;
         let mut drugs = Vec::new();
         for (i, t) in episode.tratamientos_intrahosp.iter().enumerate() {
+            let start = t.inicio.as_deref().and_then(Date::parse);
+            let end = t.fin.as_deref().and_then(Date::parse);
             drugs.push(DrugEntry {
                 path: format!("tratamientos_intrahosp[{i}]"),
                 label: crate::items::treatment(t),
@@ -171,18 +180,15 @@ impl Facts {
                 route: t.via.as_deref().and_then(attributes::route),
                 frequency: t.frecuencia.as_deref().and_then(attributes::frequency),
                 // "Del 2 al 4": three days as wards count them.
-                duration: match (
-                    t.inicio.as_deref().and_then(Date::parse),
-                    t.fin.as_deref().and_then(Date::parse),
-                ) {
+                duration: match (start, end) {
                     (Some(a), Some(b)) if a <= b => {
                         Some(Duration::Days((a.days_until(b) + 1) as f64))
                     }
                     _ => None,
                 },
                 discharge: false,
-                start: t.inicio.as_deref().and_then(Date::parse),
-                end: t.fin.as_deref().and_then(Date::parse),
+                start,
+                end,
             });
         }
         for (i, m) in ind.medicamentos.iter().enumerate() {
@@ -207,10 +213,8 @@ impl Facts {
             }
         }
         let lex = lexicon();
-        for field in &fields {
-            let doc = Doc::new(&field.text);
-            for (k, hit) in lex.drugs.scan(&doc).into_iter().enumerate() {
-                let _ = k;
+        for (field, doc) in fields.iter().zip(docs) {
+            for hit in lex.drugs.scan(doc) {
                 named_drugs.push((hit.value.clone(), field.path.clone()));
             }
             for i in 0..doc.words.len() {
@@ -312,8 +316,8 @@ impl Facts {
         let discharge = episode.atencion.alta();
         // Dates written inside notes ("el 5/10").
         let year = admission.or(discharge).map(|d| d.year);
-        for field in &fields {
-            for found in super::dates::find(&fold(&field.text), year) {
+        for (field, doc) in fields.iter().zip(docs) {
+            for found in super::dates::find(&doc.folded, year) {
                 dates.push((found.date, field.path.clone()));
             }
         }
@@ -323,7 +327,6 @@ impl Facts {
         }
 
         Facts {
-            fields,
             drugs,
             named_drugs,
             labs,

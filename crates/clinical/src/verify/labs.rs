@@ -686,18 +686,18 @@ fn is_course_joiner(between: &str) -> bool {
 /// Where the course notes give `value` in a sentence that names the test.
 fn notes_value(ctx: &Ctx<'_>, name: &[String], value: f64) -> Option<String> {
     let lex = lexicon();
-    for field in &ctx.facts.fields {
+    for (field, doc) in ctx.fields.iter().zip(ctx.field_docs) {
         if !field.path.starts_with("evolucion_resumen") {
             continue;
         }
-        let folded = crate::text::fold(&field.text);
+        let folded = &doc.folded;
         let names_it = folded.contains(&name.join(" "))
             || lex.labs.iter().any(|l| {
                 l.name == name.join(" ")
                     && l.forms.iter().any(|f| folded.contains(&f.tokens.join(" ")))
             });
         if names_it
-            && numbers(&folded)
+            && numbers(folded)
                 .iter()
                 .any(|n| n.values.iter().any(|v| same_number(*v, value)))
         {
@@ -760,9 +760,8 @@ fn polarities(doc: &super::doc::Doc<'_>) -> Vec<(std::ops::Range<usize>, Polarit
 /// "Hemocultivos positivos" when the episode says they were negative.
 pub(crate) fn qualitative(ctx: &mut Ctx<'_>) {
     let mut recorded: Vec<(Polarity, Vec<String>, String, String)> = Vec::new();
-    for field in &ctx.facts.fields {
-        let doc = super::doc::Doc::new(&field.text);
-        for (_, p, subjects) in polarities(&doc) {
+    for (field, doc) in ctx.fields.iter().zip(ctx.field_docs) {
+        for (_, p, subjects) in polarities(doc) {
             recorded.push((p, subjects, field.path.clone(), field.text.clone()));
         }
     }
@@ -892,10 +891,9 @@ fn measured(doc: &super::doc::Doc<'_>, number: &std::ops::Range<usize>) -> Optio
 pub(crate) fn measurements(ctx: &mut Ctx<'_>) {
     let mut recorded: std::collections::HashMap<String, Vec<(f64, String, String)>> =
         std::collections::HashMap::new();
-    for field in &ctx.facts.fields {
-        let doc = super::doc::Doc::new(&field.text);
+    for (field, doc) in ctx.fields.iter().zip(ctx.field_docs) {
         for n in numbers(&doc.folded) {
-            if let Some(w) = measured(&doc, &n.range) {
+            if let Some(w) = measured(doc, &n.range) {
                 recorded.entry(w).or_default().push((
                     n.values[0],
                     field.path.clone(),

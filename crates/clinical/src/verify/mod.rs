@@ -150,9 +150,14 @@ pub fn verify(episode: &Episode, text: &str) -> Vec<Finding> {
 /// Checks `text` against the (normalised) `episode`, keeping the claims
 /// it confirmed with their sources.
 pub fn review(episode: &Episode, text: &str) -> Review {
+    // The episode's texts are prepared once, for every reader.
+    let fields = facts::fields(episode);
+    let field_docs: Vec<Doc<'_>> = fields.iter().map(|f| Doc::new(&f.text)).collect();
     let mut ctx = Ctx {
         doc: Doc::new(text),
-        facts: Facts::of(episode),
+        facts: Facts::of(episode, &fields, &field_docs),
+        fields: &fields,
+        field_docs: &field_docs,
         episode,
         review: Review::default(),
         claimed: Vec::new(),
@@ -198,6 +203,9 @@ pub fn has_alta(findings: &[Finding]) -> bool {
 pub(crate) struct Ctx<'a> {
     pub doc: Doc<'a>,
     pub facts: Facts,
+    /// The episode's free-text fields, and each one prepared as a [`Doc`].
+    pub fields: &'a [facts::Field],
+    pub field_docs: &'a [Doc<'a>],
     pub episode: &'a Episode,
     pub review: Review,
     /// Folded ranges a typed claim has read (their numbers are checked).

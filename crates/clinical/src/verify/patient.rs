@@ -543,8 +543,7 @@ pub(crate) fn laterality(ctx: &mut Ctx<'_>) {
     // What the episode says of each structure's side.
     let mut episode_sides: HashMap<String, Vec<(Side, String, String)>> = HashMap::new();
     let mut all_sides: Vec<(Side, String, String)> = Vec::new();
-    for field in &ctx.facts.fields {
-        let doc = Doc::new(&field.text);
+    for (field, doc) in ctx.fields.iter().zip(ctx.field_docs) {
         for k in 0..doc.words.len() {
             if let Some((s, head)) = side_abbreviation(doc.word(k)) {
                 all_sides.push((s, field.path.clone(), field.text.clone()));
@@ -557,7 +556,7 @@ pub(crate) fn laterality(ctx: &mut Ctx<'_>) {
             if let Some(s) = side(doc.word(k)) {
                 let phrase = field.text.clone();
                 all_sides.push((s, field.path.clone(), phrase.clone()));
-                for h in heads(&doc, k) {
+                for h in heads(doc, k) {
                     episode_sides.entry(h).or_default().push((
                         s,
                         field.path.clone(),

@@ -67,9 +67,8 @@ pub(crate) fn codes(ctx: &mut Ctx<'_>) {
 fn episode_concepts(ctx: &Ctx<'_>) -> HashMap<usize, String> {
     let lex = lexicon();
     let mut out = HashMap::new();
-    for field in &ctx.facts.fields {
-        let doc = Doc::new(&field.text);
-        for hit in lex.term_phrases.scan(&doc) {
+    for (field, doc) in ctx.fields.iter().zip(ctx.field_docs) {
+        for hit in lex.term_phrases.scan(doc) {
             if !doc.is_negated(hit.first, hit.last) {
                 out.entry(*hit.value).or_insert_with(|| field.path.clone());
             }
@@ -144,8 +143,7 @@ fn negation_flips(ctx: &mut Ctx<'_>) {
     let lex = lexicon();
     let mut denied: HashMap<String, (String, String)> = HashMap::new();
     let mut affirmed: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for field in &ctx.facts.fields {
-        let doc = Doc::new(&field.text);
+    for (field, doc) in ctx.fields.iter().zip(ctx.field_docs) {
         for k in 0..doc.words.len() {
             let w = doc.word(k);
             if w.chars().count() < 6
