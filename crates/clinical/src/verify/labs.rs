@@ -535,8 +535,6 @@ fn values(
             moment_at,
         });
     }
-    // Moment words after a value were read as that value's: don't let them
-    // also set the next one's.
     let entries: Vec<usize> = m.entries.clone();
     for (k, v) in list.iter().enumerate() {
         ctx.claim(v.range.clone());
@@ -576,8 +574,13 @@ fn values(
         let lab = &ctx.facts.labs[any_value.unwrap_or(e0)];
         let (path, summary, label) = (lab.path.clone(), lab.summary.clone(), lab.label.clone());
         let said = ctx.doc.original(v.range.clone()).to_string();
-        // A value the notes give for this test on another day is fine.
-        let in_notes = notes_value(ctx, &lab.name_tokens, v.value);
+        // A value the notes give for this test on another day is fine;
+        // only looked up for a value the summary does not hold.
+        let in_notes = if matched.is_none() {
+            notes_value(ctx, &lab.name_tokens, v.value)
+        } else {
+            None
+        };
         match (matched, any_value) {
             (Some((e, slot)), _) => {
                 // "186 → 14": the first of a pair must come first.
@@ -670,17 +673,11 @@ fn is_threshold(ctx: &Ctx<'_>, at: &Range<usize>) -> bool {
 
 /// "→", "->", "a", "hasta" between two values (units aside).
 fn is_course_joiner(between: &str) -> bool {
-    let words: Vec<&str> = between
-        .split(|c: char| c.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .filter(|w| !w.chars().any(|c| c.is_alphabetic()) || matches!(*w, "a" | "hasta" | "luego"))
-        .collect();
-    let joined = words.join(" ");
     between.contains('→')
         || between.contains("->")
-        || joined
-            .split(' ')
-            .any(|w| w == "a" || w == "hasta" || w == "luego")
+        || between
+            .split_whitespace()
+            .any(|w| matches!(w, "a" | "hasta" | "luego"))
 }
 
 /// Where the course notes give `value` in a sentence that names the test.
