@@ -382,6 +382,14 @@ impl<'a> Doc<'a> {
         (first..=last).any(|k| self.negated[k])
     }
 
+    /// Whether the phrase `first..=last` is negated from outside: a cue
+    /// before it reaches its first word, or one after it ("trombosis venosa
+    /// profunda descartada") its last. A cue inside a name ("ventilación no
+    /// invasiva") does not negate the name.
+    pub fn is_phrase_negated(&self, first: usize, last: usize) -> bool {
+        self.negated[first] || self.negated[last] && !self.negated_before[last]
+    }
+
     pub fn is_hedged(&self, first: usize, last: usize) -> bool {
         (first..=last).any(|k| self.hedged[k])
     }

@@ -69,7 +69,7 @@ fn episode_concepts(ctx: &Ctx<'_>) -> HashMap<usize, String> {
     let mut out = HashMap::new();
     for (field, doc) in ctx.fields.iter().zip(ctx.field_docs) {
         for hit in lex.term_phrases.scan(doc) {
-            if !doc.is_negated(hit.first, hit.last) {
+            if !doc.is_phrase_negated(hit.first, hit.last) {
                 out.entry(*hit.value).or_insert_with(|| field.path.clone());
             }
         }
@@ -117,9 +117,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         {
             continue;
         }
-        // Only what stands before the term negates it: the "no" of
-        // "ventilación no invasiva" is part of the name.
-        if doc.negated[first] || doc.is_conditional(first, last) {
+        if doc.is_phrase_negated(first, last) || doc.is_conditional(first, last) {
             continue;
         }
         let hedged = doc.is_hedged(first, last);
@@ -134,7 +132,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
     }
     asserted_outside_lexicon(ctx);
     negation_flips(ctx);
-    omitted_diagnoses(ctx, &known);
+    omitted_diagnoses(ctx);
 }
 
 /// A finding the episode only ever rules out ("sin hidronefrosis"), which
@@ -497,7 +495,7 @@ const STOP: &[&str] = &[
     "sitio",
 ];
 
-fn omitted_diagnoses(ctx: &mut Ctx<'_>, _known: &HashMap<usize, String>) {
+fn omitted_diagnoses(ctx: &mut Ctx<'_>) {
     let lex = lexicon();
     let doc = &ctx.doc;
     // The words where discharge diagnoses are judged.
@@ -516,14 +514,12 @@ fn omitted_diagnoses(ctx: &mut Ctx<'_>, _known: &HashMap<usize, String>) {
         .term_phrases
         .scan(doc)
         .into_iter()
-        .filter(|h| region.binary_search(&h.first).is_ok() && !doc.is_negated(h.first, h.last))
+        .filter(|h| {
+            region.binary_search(&h.first).is_ok() && !doc.is_phrase_negated(h.first, h.last)
+        })
         .map(|h| *h.value)
         .collect();
-    let folded_codes: String = region
-        .iter()
-        .map(|&k| doc.word(k))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let folded_codes = region_words.join(" ");
     let mut missing = Vec::new();
     for (i, dx) in ctx.episode.diagnostico_egreso.iter().enumerate() {
         let code = dx

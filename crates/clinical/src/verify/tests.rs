@@ -530,3 +530,24 @@ fn no_text_makes_the_check_panic() {
         }
     }
 }
+
+#[test]
+fn a_phrase_is_negated_from_outside_only() {
+    let ic = episode("insuficiencia_cardiaca");
+    // A cue after a three-word name reaches it.
+    assert_eq!(alta(&ic, "Trombosis venosa profunda descartada."), vec![]);
+    // The "no" inside "ventilación no invasiva" is part of the name, in the
+    // text and in the episode alike.
+    let mut with_vni = ic.clone();
+    with_vni.evolucion_resumen[0]
+        .texto
+        .push_str(" Requirió ventilación no invasiva por 12 horas.");
+    assert_eq!(alta(&with_vni, "Requirió VNI por 12 horas."), vec![]);
+    assert_eq!(
+        alta(&ic, "Requirió ventilación no invasiva por 12 horas."),
+        vec![(
+            FindingKind::ComplicacionNoConsignada,
+            "ventilación no invasiva".into()
+        )]
+    );
+}
