@@ -275,50 +275,18 @@ fn check_dates(ctx: &mut Ctx<'_>) {
         if pending_at.is_some_and(|p| p != here) {
             stay_end_pending = false;
         }
-        let sentence = ctx.doc.sentences[ctx.doc.sentence_of(f.range.start)].clone();
+        let sentence = ctx.doc.sentences[here].clone();
         let before = &ctx.doc.folded[sentence.start..f.range.start];
         let mut role = dates::role(before);
-        // "Período: 02/10/2026 – 09/10/2026": a label of the stay before
-        // the first of two dates.
-        let labelled = {
-            let head = before.trim_end().trim_end_matches(':').trim_end();
-            ["periodo", "fechas", "hospitalizacion", "estadia"]
-                .iter()
-                .any(|l| head.ends_with(l))
-                && before.trim_end().ends_with(':')
-        };
-        if labelled && !stay_end_pending {
+        // The first of two dates under a label of the stay: inline
+        // ("Período: 02/10/2026 – 09/10/2026") or as the line before
+        // ("Período de hospitalización\n10/05/2026 al 17/05/2026").
+        if !stay_end_pending && (stay_label(before) || stay_heading_before(ctx, here, before)) {
             stay_end_pending = true;
             pending_at = Some(here);
             let text = ctx.doc.original(f.range.clone()).to_string();
             check_role_date(ctx, f, dates::Role::Admission, &text);
             continue;
-        }
-        // "Período de hospitalización\n10/05/2026 al 17/05/2026".
-        let s = ctx.doc.sentence_of(f.range.start);
-        if before.trim().is_empty() && s > 0 && !stay_end_pending {
-            let previous = ctx.doc.folded[ctx.doc.sentences[s - 1].clone()].to_string();
-            let previous = if previous.trim().is_empty() && s > 1 {
-                ctx.doc.folded[ctx.doc.sentences[s - 2].clone()].to_string()
-            } else {
-                previous
-            };
-            if [
-                "periodo de hospitalizacion",
-                "fechas",
-                "estadia",
-                "hospitalizacion",
-            ]
-            .iter()
-            .any(|h| previous.trim().trim_end_matches(':') == *h)
-            {
-                role = dates::Role::Admission;
-                stay_end_pending = true;
-                pending_at = Some(here);
-                let text = ctx.doc.original(f.range.clone()).to_string();
-                check_role_date(ctx, f, role, &text);
-                continue;
-            }
         }
         if f.range_start && role == dates::Role::Stay {
             role = dates::Role::Admission;
@@ -393,6 +361,33 @@ fn check_dates(ctx: &mut Ctx<'_>) {
             });
         }
     }
+}
+
+/// "Período:", "Fechas:" right before a date.
+fn stay_label(before: &str) -> bool {
+    let head = before.trim_end();
+    head.ends_with(':')
+        && ["periodo", "fechas", "hospitalizacion", "estadia"]
+            .iter()
+            .any(|l| head.trim_end_matches(':').trim_end().ends_with(l))
+}
+
+/// A date that opens its line under a heading of the stay.
+fn stay_heading_before(ctx: &Ctx<'_>, s: usize, before: &str) -> bool {
+    if !before.trim().is_empty() || s == 0 {
+        return false;
+    }
+    let mut previous = ctx.doc.folded[ctx.doc.sentences[s - 1].clone()].trim();
+    if previous.is_empty() && s > 1 {
+        previous = ctx.doc.folded[ctx.doc.sentences[s - 2].clone()].trim();
+    }
+    [
+        "periodo de hospitalizacion",
+        "fechas",
+        "estadia",
+        "hospitalizacion",
+    ]
+    .contains(&previous.trim_end_matches(':'))
 }
 
 /// Checks a date said to be the admission or the discharge; false when it
