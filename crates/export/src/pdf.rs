@@ -50,11 +50,35 @@ impl Shared {
     fn covers(&self, c: char) -> bool {
         c.is_whitespace()
             || !c.is_control()
+                && !combining_outside_latin(c)
                 && self
                     .fonts
                     .iter()
                     .any(|f| f.info().coverage.contains(c as u32))
     }
+}
+
+/// Combining marks of scripts the embedded fonts do not shape (Arabic,
+/// Hebrew, Thai, the extended and symbol blocks): a font may have the mark
+/// yet not the cluster it makes with the letter before ("m" + U+0651), and
+/// PDF/A then refuses the document. Latin accents (U+0300–U+036F) stay.
+fn combining_outside_latin(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x0483..=0x0489
+            | 0x0591..=0x05C7
+            | 0x0610..=0x061A
+            | 0x064B..=0x065F
+            | 0x0670
+            | 0x06D6..=0x06ED
+            | 0x0E31
+            | 0x0E34..=0x0E3A
+            | 0x0E47..=0x0E4E
+            | 0x1AB0..=0x1AFF
+            | 0x1DC0..=0x1DFF
+            | 0x20D0..=0x20FF
+            | 0xFE20..=0xFE2F
+    )
 }
 
 /// Replaces, in every string of the document's data, the characters no
