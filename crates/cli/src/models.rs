@@ -324,6 +324,16 @@ pub fn bench(
                 "sin caché KV:           {:.2} tokens/s ({} tokens tras {} de entrada)",
                 report.nocache_decode_tok_s, report.nocache_tokens, report.nocache_prompt_tokens
             );
+            for v in &report.verify_cost {
+                println!(
+                    "verificar {} tokens:     {:.2}× un paso de decodificación",
+                    v.draft_tokens, v.relative_to_decode
+                );
+            }
+            println!(
+                "detener:                {:.0} ms durante la entrada, {:.0} ms durante la decodificación",
+                report.stop_prefill_ms, report.stop_decode_ms
+            );
             if let Some(rss) = report.peak_rss_bytes {
                 println!(
                     "memoria máxima (RSS):   {:.0} MiB",

@@ -29,8 +29,23 @@ pub struct BenchReport {
     pub nocache_decode_tok_s: f64,
     pub nocache_prompt_tokens: usize,
     pub nocache_tokens: usize,
+    /// Running 1 + k tokens in one forward pass (verifying k drafted
+    /// tokens) against one decode step, at the prompt's depth: what sets
+    /// lookup decoding's gain for a given acceptance.
+    pub verify_cost: Vec<VerifyCost>,
+    /// From Stop to the generation's return, during prefill and during
+    /// decode.
+    pub stop_prefill_ms: f64,
+    pub stop_decode_ms: f64,
     /// `VmHWM`: the most resident memory the process has had.
     pub peak_rss_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyCost {
+    pub draft_tokens: usize,
+    /// Time of the 1 + k forward over the time of one decode step.
+    pub relative_to_decode: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -61,9 +76,12 @@ fn measure(opts: &BenchOptions) -> Result<BenchReport> {
         .take(opts.prompt_tokens)
         .collect();
     // Greedy, never stopping early: random weights would hit EOS at random.
+    // Plain decoding: random weights fall into loops that lookup decoding
+    // would draft, which says nothing of real text (see `lookup_eval`).
     let sampling = Sampling {
         temperature: 0.0,
         repeat_penalty: 1.0,
+        lookup: 0,
         min_new_tokens: opts.gen_tokens,
         max_new_tokens: opts.gen_tokens,
         ..Sampling::default()
@@ -91,7 +109,7 @@ fn measure(opts: &BenchOptions) -> Result<BenchReport> {
     for _ in 0..nocache_tokens {
         let model = session.model_mut();
         model.truncate(0);
-        let logits = model.forward(&seq)?.to_vec1::<f32>()?;
+        let logits = model.forward(&seq)?;
         let next = logits
             .iter()
             .enumerate()
@@ -100,6 +118,8 @@ fn measure(opts: &BenchOptions) -> Result<BenchReport> {
         seq.push(next);
     }
     let nocache_s = started.elapsed().as_secs_f64();
+    let verify_cost = verify_costs(&mut session, &ids)?;
+    let (stop_prefill_ms, stop_decode_ms) = stop_latencies(&mut session, &ids, &sampling)?;
     Ok(BenchReport {
         model: info.facts.file_name.clone(),
         file_size: info.facts.file_size,
@@ -114,8 +134,99 @@ fn measure(opts: &BenchOptions) -> Result<BenchReport> {
         nocache_decode_tok_s: nocache_tokens as f64 / nocache_s,
         nocache_prompt_tokens: nocache_prompt,
         nocache_tokens,
+        verify_cost,
+        stop_prefill_ms,
+        stop_decode_ms,
         peak_rss_bytes: peak_rss(),
     })
+}
+
+/// Median time of `f` over five runs, in seconds.
+fn median_s(mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    let mut times = Vec::with_capacity(5);
+    for _ in 0..5 {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[2])
+}
+
+fn verify_costs(session: &mut Session, ids: &[u32]) -> Result<Vec<VerifyCost>> {
+    let model = session.model_mut();
+    let depth = ids.len() - 1;
+    model.truncate(0);
+    model.forward(&ids[..depth])?;
+    let step = median_s(|| {
+        model.truncate(depth);
+        model.forward(&ids[depth..depth + 1]).map(|_| ())
+    })?;
+    let mut out = Vec::new();
+    for k in [1, 2, 4, 8] {
+        let tokens: Vec<u32> = ids
+            .iter()
+            .copied()
+            .cycle()
+            .skip(depth)
+            .take(k + 1)
+            .collect();
+        let batch = median_s(|| {
+            model.truncate(depth);
+            model.forward_all(&tokens).map(|_| ())
+        })?;
+        out.push(VerifyCost {
+            draft_tokens: k,
+            relative_to_decode: batch / step,
+        });
+    }
+    model.truncate(0);
+    Ok(out)
+}
+
+/// Stops a generation 300 ms into its prefill and again 800 ms into its
+/// decode (a 16-token prompt), from another thread, and measures how long the generation took
+/// to return after each Stop.
+fn stop_latencies(session: &mut Session, ids: &[u32], sampling: &Sampling) -> Result<(f64, f64)> {
+    let mut measure = |prompt: &[u32], after: std::time::Duration| -> Result<f64> {
+        let cancel = CancelToken::new();
+        let stopped = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let timer = {
+            let (cancel, stopped) = (cancel.clone(), stopped.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(after);
+                if let Ok(mut at) = stopped.lock() {
+                    *at = Some(Instant::now());
+                }
+                cancel.cancel();
+            })
+        };
+        let long = Sampling {
+            min_new_tokens: 4096,
+            max_new_tokens: 4096,
+            ..sampling.clone()
+        };
+        session.model_mut().truncate(0);
+        let limit = session
+            .model_mut()
+            .context()
+            .saturating_sub(prompt.len() + 1);
+        let long = Sampling {
+            min_new_tokens: long.min_new_tokens.min(limit),
+            max_new_tokens: long.max_new_tokens.min(limit),
+            ..long
+        };
+        session.generate(prompt, &long, &cancel, &mut |_| {})?;
+        let returned = Instant::now();
+        let _ = timer.join();
+        let at = stopped.lock().ok().and_then(|at| *at);
+        Ok(at.map_or(f64::NAN, |at| (returned - at).as_secs_f64() * 1000.0))
+    };
+    let during_prefill = measure(ids, std::time::Duration::from_millis(300))?;
+    let short = &ids[..ids.len().min(16)];
+    let during_decode = measure(short, std::time::Duration::from_millis(800))?;
+    session.model_mut().truncate(0);
+    Ok((during_prefill, during_decode))
 }
 
 /// Peak resident set size from `/proc/self/status` (Linux); `None` elsewhere.

@@ -1,5 +1,6 @@
 //! Local inference for Epicrisis: quantized GGUF models (Qwen2, Qwen3,
-//! Llama) on candle, with their tokenizer and chat template, a KV cache
+//! Llama) run from the mapped file by our own CPU kernels (`cpu`), or on
+//! candle for CUDA and Metal, with their tokenizer and chat template, a KV cache
 //! allocated once and reused across requests that share a prefix, seeded
 //! sampling, streaming and cancellation, on CPU, CUDA or Metal.
 //!
@@ -29,6 +30,7 @@
 //! ```
 
 pub mod bench;
+pub mod cpu;
 pub mod device;
 mod error;
 pub mod facts;

@@ -1,6 +1,10 @@
-//! The decoder that qwen2, qwen3 and llama GGUF files share, on candle.
+//! The decoder that qwen2, qwen3 and llama GGUF files share. On the CPU it
+//! runs on our own kernels over the mapped file ([`crate::cpu`]); on CUDA and
+//! Metal on candle, below. Both keep the same cache semantics, and the tests
+//! hold both to candle-transformers' models on the same files.
 //!
-//! Why our own and not candle-transformers' `quantized_*` models: those
+//! Why our own candle decoder and not candle-transformers' `quantized_*`
+//! models: those
 //! keep a KV cache that only grows (concatenated, or capped at 4096 and not
 //! truncatable), convert the token embedding to f32 (hundreds of MB), and
 //! cannot roll the cache back to a shared prefix. Here the cache is
@@ -51,10 +55,10 @@ struct KvCache {
     capacity: usize,
 }
 
-pub struct Model {
-    pub arch: Architecture,
-    pub hyper: Hyper,
+struct CandleModel {
     device: Device,
+    arch: Architecture,
+    hyper: Hyper,
     embedding: Arc<QTensor>,
     layers: Vec<Layer>,
     norm: RmsNorm,
@@ -147,9 +151,39 @@ impl<R: Read + Seek> Loader<'_, R> {
     }
 }
 
+/// The logits of every position of a forward pass, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logits {
+    pub vocab: usize,
+    pub data: Vec<f32>,
+}
+
+impl Logits {
+    pub fn rows(&self) -> usize {
+        self.data.len() / self.vocab.max(1)
+    }
+
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.vocab..(i + 1) * self.vocab]
+    }
+}
+
+enum Backend {
+    Cpu(Box<crate::cpu::CpuModel>),
+    Candle(Box<CandleModel>),
+}
+
+/// A loaded decoder and its KV cache.
+pub struct Model {
+    pub arch: Architecture,
+    pub hyper: Hyper,
+    backend: Backend,
+}
+
 impl Model {
-    /// Loads the weights of `file` onto `device` with a KV cache for
-    /// `context` tokens.
+    /// Loads the weights of `file` for `device` with a KV cache for
+    /// `context` tokens: on the CPU mapped and run by our kernels, on a GPU
+    /// uploaded to candle.
     pub fn load(
         file: &GgufFile,
         arch: Architecture,
@@ -158,18 +192,166 @@ impl Model {
         device: &Device,
         watch: LoadWatch<'_>,
     ) -> Result<Model> {
-        if context == 0 {
-            return Err(Error::Invalid(
-                "el contexto debe ser de al menos 1 token".into(),
-            ));
+        check_load(file, arch, hyper, context)?;
+        let backend = if device.is_cpu() {
+            Backend::Cpu(Box::new(crate::cpu::CpuModel::load(
+                file, arch, hyper, context, watch,
+            )?))
+        } else {
+            Backend::Candle(Box::new(CandleModel::load(
+                file, arch, hyper, context, device, watch,
+            )?))
+        };
+        Ok(Model {
+            arch,
+            hyper: hyper.clone(),
+            backend,
+        })
+    }
+
+    /// The candle path on any device, CPU included: what the GPUs run, kept
+    /// testable on a machine without one.
+    pub fn load_candle(
+        file: &GgufFile,
+        arch: Architecture,
+        hyper: &Hyper,
+        context: usize,
+        device: &Device,
+        watch: LoadWatch<'_>,
+    ) -> Result<Model> {
+        check_load(file, arch, hyper, context)?;
+        Ok(Model {
+            arch,
+            hyper: hyper.clone(),
+            backend: Backend::Candle(Box::new(CandleModel::load(
+                file, arch, hyper, context, device, watch,
+            )?)),
+        })
+    }
+
+    pub fn context(&self) -> usize {
+        match &self.backend {
+            Backend::Cpu(m) => m.context(),
+            Backend::Candle(m) => m.cache.capacity,
         }
-        if context > hyper.context_length {
-            return Err(Error::ContextTooLarge {
-                requested: context,
-                max: hyper.context_length,
+    }
+
+    /// Tokens currently held in the cache.
+    pub fn cached_tokens(&self) -> &[u32] {
+        match &self.backend {
+            Backend::Cpu(m) => m.cached_tokens(),
+            Backend::Candle(m) => &m.cache.tokens,
+        }
+    }
+
+    /// Forgets everything after the first `len` cached tokens; the next
+    /// forward continues from there. Nothing is freed or zeroed: positions
+    /// past `len` are overwritten when reached.
+    pub fn truncate(&mut self, len: usize) {
+        match &mut self.backend {
+            Backend::Cpu(m) => m.truncate(len),
+            Backend::Candle(m) => m.cache.tokens.truncate(len),
+        }
+    }
+
+    /// Runs `tokens` at the positions after the cached ones and returns the
+    /// logits of the last one.
+    pub fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>> {
+        self.run(tokens, false, &|| false)?.ok_or(Error::Cancelled)
+    }
+
+    /// Like [`Model::forward`], but `cancelled` is polled between layers:
+    /// `None` when it said stop (the cache is as before the call). A chunk
+    /// of prefill takes seconds on a large model; a layer, milliseconds.
+    pub fn forward_cancellable(
+        &mut self,
+        tokens: &[u32],
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<f32>>> {
+        self.run(tokens, false, cancelled)
+    }
+
+    /// The logits of every position: for perplexity, where each position is
+    /// scored, and for verifying drafted tokens.
+    pub fn forward_all(&mut self, tokens: &[u32]) -> Result<Logits> {
+        self.forward_all_cancellable(tokens, &|| false)?
+            .ok_or(Error::Cancelled)
+    }
+
+    /// [`Model::forward_all`], polling `cancelled` between layers.
+    pub fn forward_all_cancellable(
+        &mut self,
+        tokens: &[u32],
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Option<Logits>> {
+        let vocab = self.hyper.embedding_rows;
+        Ok(self
+            .run(tokens, true, cancelled)?
+            .map(|data| Logits { vocab, data }))
+    }
+
+    /// Whether a position's logits are the same bits computed alone or in
+    /// a batch: true of our CPU kernels, not promised by candle's GPU ones.
+    /// Lookup decoding relies on it to change nothing but the speed.
+    pub fn batch_invariant(&self) -> bool {
+        matches!(self.backend, Backend::Cpu(_))
+    }
+
+    fn run(
+        &mut self,
+        tokens: &[u32],
+        all: bool,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<f32>>> {
+        let pos = self.cached_tokens().len();
+        let n = tokens.len();
+        if n == 0 {
+            return Err(Error::EmptyPrompt);
+        }
+        if pos + n > self.context() {
+            return Err(Error::PromptTooLong {
+                prompt: pos + n,
+                reserve: 0,
+                context: self.context(),
             });
         }
-        check_tensors(file, arch, hyper)?;
+        match &mut self.backend {
+            Backend::Cpu(m) => m.forward(tokens, all, cancelled),
+            Backend::Candle(m) => {
+                if cancelled() {
+                    return Ok(None);
+                }
+                let logits = m.run(tokens, all)?;
+                Ok(Some(logits.flatten_all()?.to_vec1::<f32>()?))
+            }
+        }
+    }
+}
+
+fn check_load(file: &GgufFile, arch: Architecture, hyper: &Hyper, context: usize) -> Result<()> {
+    if context == 0 {
+        return Err(Error::Invalid(
+            "el contexto debe ser de al menos 1 token".into(),
+        ));
+    }
+    if context > hyper.context_length {
+        return Err(Error::ContextTooLarge {
+            requested: context,
+            max: hyper.context_length,
+        });
+    }
+    check_tensors(file, arch, hyper)
+}
+
+impl CandleModel {
+    fn load(
+        file: &GgufFile,
+        arch: Architecture,
+        hyper: &Hyper,
+        context: usize,
+        device: &Device,
+        watch: LoadWatch<'_>,
+    ) -> Result<CandleModel> {
         let reader = std::fs::File::open(&file.path).map_err(|e| Error::io(&file.path, &e))?;
         let mut ld = Loader {
             file,
@@ -232,7 +414,7 @@ impl Model {
             keys.push(Tensor::zeros(shape, DType::F32, device)?);
             values.push(Tensor::zeros(shape, DType::F32, device)?);
         }
-        Ok(Model {
+        Ok(CandleModel {
             arch,
             hyper: hyper.clone(),
             device: device.clone(),
@@ -251,47 +433,9 @@ impl Model {
         })
     }
 
-    pub fn context(&self) -> usize {
-        self.cache.capacity
-    }
-
-    /// Tokens currently held in the cache.
-    pub fn cached_tokens(&self) -> &[u32] {
-        &self.cache.tokens
-    }
-
-    /// Forgets everything after the first `len` cached tokens; the next
-    /// forward continues from there. Nothing is freed or zeroed: positions
-    /// past `len` are overwritten when reached.
-    pub fn truncate(&mut self, len: usize) {
-        self.cache.tokens.truncate(len);
-    }
-
-    /// Runs `tokens` at the positions after the cached ones and returns the
-    /// logits of the last one, `(vocab,)` in f32.
-    pub fn forward(&mut self, tokens: &[u32]) -> Result<Tensor> {
-        self.run(tokens, false)
-    }
-
-    /// Like [`Model::forward`] but the logits of every position,
-    /// `(tokens, vocab)`: for perplexity, where each position is scored.
-    pub fn forward_all(&mut self, tokens: &[u32]) -> Result<Tensor> {
-        self.run(tokens, true)
-    }
-
     fn run(&mut self, tokens: &[u32], all: bool) -> Result<Tensor> {
         let pos = self.cache.tokens.len();
         let n = tokens.len();
-        if n == 0 {
-            return Err(Error::EmptyPrompt);
-        }
-        if pos + n > self.cache.capacity {
-            return Err(Error::PromptTooLong {
-                prompt: pos + n,
-                reserve: 0,
-                context: self.cache.capacity,
-            });
-        }
         let h = &self.hyper;
         let ids = Tensor::new(tokens, &self.device)?;
         let mut x = self.embedding.embedding(&ids)?.unsqueeze(0)?;

@@ -53,9 +53,9 @@ pub fn perplexity(
         let window = &ids[w * context..(w + 1) * context];
         let model = session.model_mut();
         model.truncate(0);
-        let logits = model.forward_all(window)?.to_vec2::<f32>()?;
+        let logits = model.forward_all(window)?;
         for j in first..context - 1 {
-            let row = &logits[j];
+            let row = logits.row(j);
             if row.iter().any(|l| !l.is_finite()) {
                 return Err(Error::NonFinite {
                     position: w * context + j,

@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// Draft tokens per lookup: an epicrisis copies drug lines, codes and dates
+/// a few words at a time, and a longer draft costs more when it misses.
+pub const DEFAULT_LOOKUP: usize = 4;
+
 /// How to sample. The defaults suit clinical text: low temperature, a
 /// light repetition penalty, and a generous length limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +35,11 @@ pub struct Sampling {
     pub max_new_tokens: usize,
     pub stop: Vec<String>,
     pub seed: u64,
+    /// Prompt-lookup decoding: up to this many tokens drafted by matching
+    /// the text's last words against the prompt and the text so far, and
+    /// verified in one forward pass; 0 is off. The tokens are the ones plain
+    /// decoding gives (the same seeded draws), only sooner.
+    pub lookup: usize,
 }
 
 impl Default for Sampling {
@@ -47,6 +56,7 @@ impl Default for Sampling {
             max_new_tokens: 768,
             stop: Vec::new(),
             seed: 42,
+            lookup: DEFAULT_LOOKUP,
         }
     }
 }
@@ -71,6 +81,9 @@ impl Sampling {
         }
         if self.min_new_tokens > self.max_new_tokens {
             return bad("el mínimo de tokens nuevos supera al máximo");
+        }
+        if self.lookup > 16 {
+            return bad("la búsqueda en el texto propone a lo más 16 tokens por paso");
         }
         if self.stop.iter().any(String::is_empty) {
             return bad("una secuencia de término está vacía");

@@ -3,6 +3,7 @@
 //! cancellation. The worker thread ([`crate::Engine`]) drives it; the
 //! benchmarks and perplexity drive it directly.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -19,8 +20,8 @@ use crate::stream::TextStream;
 use crate::template::{ChatMessage, ChatTemplate};
 use crate::tokenizer::{TextTokenizer, TokenizerSource};
 
-/// Prompt tokens per forward pass during prefill; cancellation is checked
-/// between chunks.
+/// Prompt tokens per forward pass during prefill. Cancellation is checked
+/// between layers, so a chunk's size does not delay a Stop.
 pub const PREFILL_CHUNK: usize = 128;
 
 /// Context allocated when the caller does not choose one: enough for a long
@@ -89,6 +90,10 @@ pub struct Stats {
     pub prefill_tok_s: f64,
     pub decode_ms: f64,
     pub decode_tok_s: f64,
+    /// Prompt-lookup decoding: tokens drafted from the text so far, and how
+    /// many of them the model confirmed (each saved a decode step).
+    pub lookup_drafted: usize,
+    pub lookup_accepted: usize,
 }
 
 #[derive(Debug)]
@@ -214,14 +219,15 @@ impl Session {
         let reuse = shared.min(prompt.len() - 1);
         self.model.truncate(reuse);
         let mut logits = None;
+        let stop = || cancel.is_cancelled();
         for chunk in prompt[reuse..].chunks(PREFILL_CHUNK) {
-            if cancel.is_cancelled() {
-                return Ok(None);
+            match self.model.forward_cancellable(chunk, &stop)? {
+                Some(l) => logits = Some(l),
+                None => return Ok(None),
             }
-            logits = Some(self.model.forward(chunk)?);
         }
         match logits {
-            Some(l) => Ok(Some((l.to_vec1::<f32>()?, reuse))),
+            Some(l) => Ok(Some((l, reuse))),
             None => Err(Error::EmptyPrompt),
         }
     }
@@ -252,7 +258,7 @@ impl Session {
             prompt_tokens: prompt.len(),
             ..Stats::default()
         };
-        let Some((mut logits, reused)) = self.prefill(prompt, cancel)? else {
+        let Some((logits, reused)) = self.prefill(prompt, cancel)? else {
             return Ok((FinishReason::Cancelled, stats));
         };
         stats.reused_tokens = reused;
@@ -266,10 +272,28 @@ impl Session {
         let mut history = prompt.to_vec();
         let mut stream = TextStream::new(&sampling.stop);
         let mut first_token_at = None;
+        // Logits for the positions after `history`, in order; more than one
+        // while drafted tokens are being checked, each row assuming the
+        // draft token before it.
+        let mut rows: VecDeque<Vec<f32>> = VecDeque::from([logits]);
+        let mut drafted: VecDeque<u32> = VecDeque::new();
+        // Drafts are verified in a batch, which must give the bits of one
+        // token at a time for the output not to change: our CPU path does.
+        let lookup = if self.model.batch_invariant() {
+            sampling.lookup
+        } else {
+            0
+        };
+        // Verifying a token costs about half a decode step here, so drafts
+        // start short and grow while the text keeps copying.
+        let mut draft_len = lookup.min(2);
         let reason = loop {
             if cancel.is_cancelled() {
                 break FinishReason::Cancelled;
             }
+            let mut logits = rows.pop_front().ok_or_else(|| {
+                Error::Invalid("no quedan logits para el siguiente token (error interno)".into())
+            })?;
             let generated = history.len() - prompt.len();
             let id = sampler.sample(&mut logits, &history, generated, history.len())?;
             if first_token_at.is_none() {
@@ -287,11 +311,63 @@ impl Session {
             if step.stopped {
                 break FinishReason::StopString;
             }
-            if history.len() - prompt.len() >= sampling.max_new_tokens {
+            let generated = history.len() - prompt.len();
+            if generated >= sampling.max_new_tokens {
                 break FinishReason::MaxTokens;
             }
-            logits = self.model.forward(&[id])?.to_vec1::<f32>()?;
+            match drafted.pop_front() {
+                // The model chose the drafted token: the next row is ready.
+                Some(d) if d == id => {
+                    stats.lookup_accepted += 1;
+                    if drafted.is_empty() {
+                        // A whole draft confirmed: draft more next time.
+                        draft_len = (draft_len + 1).min(lookup);
+                    }
+                    continue;
+                }
+                // It chose another: what was computed after the draft goes,
+                // and the next draft is shorter (a miss costs its tokens).
+                Some(_) => {
+                    self.model.truncate(history.len() - 1);
+                    rows.clear();
+                    drafted.clear();
+                    draft_len = (draft_len / 2).max(1);
+                }
+                None => {}
+            }
+            // Never draft past the length limit (nor, so, the context).
+            let room = sampling.max_new_tokens - generated - 1;
+            let draft = lookup_draft(&history, draft_len.min(room));
+            let stop = || cancel.is_cancelled();
+            if draft.is_empty() {
+                match self.model.forward_cancellable(&[id], &stop)? {
+                    Some(l) => rows.push_back(l),
+                    None => break FinishReason::Cancelled,
+                }
+            } else {
+                let mut input = Vec::with_capacity(draft.len() + 1);
+                input.push(id);
+                input.extend_from_slice(&draft);
+                match self.model.forward_all_cancellable(&input, &stop)? {
+                    Some(all) => {
+                        rows.extend((0..all.rows()).map(|i| all.row(i).to_vec()));
+                        stats.lookup_drafted += draft.len();
+                        drafted.extend(draft);
+                    }
+                    None => break FinishReason::Cancelled,
+                }
+            }
         };
+        // Keep only the cached positions the text really has (a stop can
+        // come while drafted tokens are still unchecked).
+        let kept = self
+            .model
+            .cached_tokens()
+            .iter()
+            .zip(&history)
+            .take_while(|(a, b)| a == b)
+            .count();
+        self.model.truncate(kept);
         // Text held back (an unfinished character, the start of a possible
         // stop string) goes out with the last token's id repeated.
         if reason != FinishReason::StopString {
@@ -331,6 +407,28 @@ pub fn compute_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
         path: "hilos de cálculo".into(),
         reason: e.to_string(),
     })
+}
+
+/// Up to `max` tokens that followed the latest earlier occurrence of the
+/// text's last three tokens (or two), in the prompt or the text so far: an
+/// epicrisis copies drug lines, codes and dates from its prompt.
+fn lookup_draft(history: &[u32], max: usize) -> Vec<u32> {
+    if max == 0 {
+        return Vec::new();
+    }
+    let len = history.len();
+    for n in [3, 2] {
+        if len <= n {
+            continue;
+        }
+        let tail = &history[len - n..];
+        // Start positions whose match leaves at least one token after it.
+        if let Some(i) = (0..len - n).rev().find(|&i| &history[i..i + n] == tail) {
+            let from = i + n;
+            return history[from..(from + max).min(len)].to_vec();
+        }
+    }
+    Vec::new()
 }
 
 fn ms(from: Instant, to: Instant) -> f64 {

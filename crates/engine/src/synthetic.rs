@@ -268,7 +268,24 @@ pub fn write_model(spec: &Spec, tokenizer: &TokenizerMetadata, out: &Path) -> Re
             Value::U32(spec.head_dim as u32),
         ));
     }
-    meta.extend(tokenizer.entries.iter().cloned());
+    // llama.cpp wants one token per embedding row: its converter pads the
+    // list with unused `[PAD…]` tokens, and so do we. (A table smaller than
+    // the tokenizer stays as it is: tests refuse such files.)
+    meta.extend(tokenizer.entries.iter().cloned().map(|(k, v)| match v {
+        Value::Array(mut items)
+            if k == "tokenizer.ggml.tokens" || k == "tokenizer.ggml.token_type" =>
+        {
+            for id in items.len()..rows {
+                items.push(if k.ends_with("tokens") {
+                    Value::String(format!("[PAD{id}]"))
+                } else {
+                    Value::I32(5)
+                });
+            }
+            (k, Value::Array(items))
+        }
+        other => (k, other),
+    }));
 
     let cpu = Device::Cpu;
     let mut tensors: Vec<(String, QTensor)> = Vec::new();

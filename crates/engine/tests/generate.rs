@@ -318,3 +318,113 @@ fn chat_prompts_carry_the_template_and_episode_text_stays_text() {
     assert_eq!(ids.iter().filter(|&&i| i == im_end).count(), 2);
     assert!(engine.info().chat_template_from_model);
 }
+
+#[test]
+fn stop_during_a_long_prefill_is_answered_within_a_layer() {
+    // Large enough that one 128-token chunk of prefill takes far longer
+    // than a layer.
+    let spec = Spec {
+        layers: 8,
+        hidden: 512,
+        feed_forward: 2048,
+        heads: 8,
+        kv_heads: 2,
+        head_dim: 64,
+        context: 1024,
+        recipe: Recipe::Q8_0,
+        ..Spec::tiny(Architecture::Qwen2)
+    };
+    let engine = Engine::start(
+        LoadOptions {
+            model: common::custom("prefill-stop", &spec),
+            threads: Some(2),
+            ..LoadOptions::default()
+        },
+        CancelToken::new(),
+    )
+    .unwrap();
+    let prompt = |first: u32| Prompt::Tokens((0..768).map(|i| first + i).collect());
+    let whole = collect(
+        &engine,
+        Request {
+            prompt: prompt(1000),
+            sampling: sampling(1),
+        },
+        None,
+    )
+    .unwrap();
+    let chunk_ms = whole.stats.prefill_ms / (768.0 / engine::session::PREFILL_CHUNK as f64);
+    // Another prompt (nothing reused), stopped a third of the way in.
+    let generation = engine
+        .generate(Request {
+            prompt: prompt(3000),
+            sampling: sampling(4),
+        })
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs_f64(
+        whole.stats.prefill_ms / 3000.0,
+    ));
+    let stopped = std::time::Instant::now();
+    generation.cancel.cancel();
+    let last = generation.events.iter().last().unwrap();
+    let latency_ms = stopped.elapsed().as_secs_f64() * 1000.0;
+    eprintln!(
+        "stop during prefill: Finished {latency_ms:.0} ms after Stop \
+         (a {}-token chunk takes {chunk_ms:.0} ms here)",
+        engine::session::PREFILL_CHUNK
+    );
+    assert!(
+        matches!(
+            last,
+            Event::Finished {
+                reason: FinishReason::Cancelled,
+                ..
+            }
+        ),
+        "{last:?}"
+    );
+    // Generous for a loaded CI machine; on the reference machine it is a
+    // few milliseconds in release.
+    assert!(latency_ms < 1000.0, "{latency_ms} ms");
+    assert!(
+        latency_ms < chunk_ms / 2.0 || latency_ms < 50.0,
+        "{latency_ms} ms against a chunk of {chunk_ms} ms"
+    );
+}
+
+#[test]
+fn lookup_decoding_gives_the_tokens_of_plain_decoding_greedy_and_sampled() {
+    let engine = start(Architecture::Qwen2);
+    // A prompt that repeats itself, as an episode's drug lines do.
+    let line: Vec<u32> = vec![1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000];
+    let prompt: Vec<u32> = line.iter().cycle().take(64).copied().collect();
+    for temperature in [0.0, 0.2, 0.8] {
+        let run = |lookup: usize| {
+            let request = Request {
+                prompt: Prompt::Tokens(prompt.clone()),
+                sampling: Sampling {
+                    temperature,
+                    lookup,
+                    ..sampling(48)
+                },
+            };
+            collect(&engine, request, None).unwrap()
+        };
+        let plain = run(0);
+        let drafted = run(4);
+        assert_eq!(plain.stats.lookup_drafted, 0);
+        assert_eq!(plain.ids, drafted.ids, "temperature {temperature}");
+        assert_eq!(plain.text, drafted.text);
+        eprintln!(
+            "lookup at temperature {temperature}: {} of {} drafted tokens accepted",
+            drafted.stats.lookup_accepted, drafted.stats.lookup_drafted
+        );
+        assert!(drafted.stats.lookup_accepted <= drafted.stats.lookup_drafted);
+        if temperature == 0.0 {
+            // Greedy random weights fall into loops: the text repeats itself
+            // and drafts are found and accepted.
+            assert!(drafted.stats.lookup_drafted > 0);
+            assert!(drafted.stats.lookup_accepted > 0);
+        }
+    }
+}

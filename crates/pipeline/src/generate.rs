@@ -66,6 +66,11 @@ pub fn sampling_for(settings: &store::Settings, profile: clinical::Profile) -> e
         top_p: chosen.top_p,
         repeat_penalty: chosen.repeat_penalty,
         max_new_tokens: chosen.max_tokens as usize,
+        lookup: if settings.prompt_lookup {
+            engine::sampler::DEFAULT_LOOKUP
+        } else {
+            0
+        },
         ..engine::Sampling::default()
     }
 }
@@ -220,4 +225,22 @@ fn lock(store: &Mutex<store::Store>) -> std::sync::MutexGuard<'_, store::Store> 
     store
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lookup_setting_reaches_the_engine() {
+        let mut settings = store::Settings::default();
+        let on = sampling_for(&settings, clinical::Profile::Finetuned);
+        assert_eq!(on.lookup, engine::sampler::DEFAULT_LOOKUP);
+        assert_eq!(on.max_new_tokens, 400);
+        settings.prompt_lookup = false;
+        assert_eq!(
+            sampling_for(&settings, clinical::Profile::Instruct).lookup,
+            0
+        );
+    }
 }

@@ -56,6 +56,10 @@ pub struct Settings {
     pub threads: Option<u32>,
     /// Tokens of context to allocate; the engine's default when unset.
     pub context: Option<u32>,
+    /// Prompt-lookup decoding: draft the tokens an epicrisis copies from its
+    /// episode and have the model confirm them in one pass. The same text,
+    /// sooner; off only to measure the difference.
+    pub prompt_lookup: bool,
     /// The first-run choice, once made.
     pub start_choice: Option<StartChoice>,
 }
@@ -99,6 +103,7 @@ impl Default for Settings {
             device: "cpu".into(),
             threads: None,
             context: None,
+            prompt_lookup: true,
             start_choice: None,
         }
     }

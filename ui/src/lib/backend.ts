@@ -178,6 +178,7 @@ export interface Settings {
   device: string;
   threads: number | null;
   context: number | null;
+  prompt_lookup: boolean;
   start_choice: StartChoice | null;
 }
 

@@ -1,0 +1,511 @@
+//! The decoder forward pass on the CPU, over the mapped GGUF weights: the
+//! same arithmetic as [`crate::model`]'s candle path, written as loops over
+//! our own buffers so that a decode step allocates no tensors and runs
+//! a handful of parallel passes per layer instead of ~30 graph ops.
+
+use std::sync::Arc;
+
+use candle_core::quantized::GgmlDType;
+use candle_core::Device;
+use rayon::prelude::*;
+
+use super::matmul::{matmul, Acts, Weight};
+use super::quant::Format;
+use super::raw::Mapped;
+use crate::error::{Error, Result};
+use crate::facts::{Architecture, Hyper};
+use crate::gguf::GgufFile;
+use crate::model::LoadWatch;
+
+struct Layer {
+    attn_norm: Vec<f32>,
+    wq: Weight,
+    wk: Weight,
+    wv: Weight,
+    wo: Weight,
+    bq: Option<Vec<f32>>,
+    bk: Option<Vec<f32>>,
+    bv: Option<Vec<f32>>,
+    q_norm: Option<Vec<f32>>,
+    k_norm: Option<Vec<f32>>,
+    ffn_norm: Vec<f32>,
+    gate: Weight,
+    up: Weight,
+    down: Weight,
+}
+
+/// Keys and values per layer, `[kv_head][position][head_dim]`, so the
+/// query heads that share a key/value head read one contiguous run.
+struct Cache {
+    keys: Vec<Vec<f32>>,
+    values: Vec<Vec<f32>>,
+    tokens: Vec<u32>,
+    capacity: usize,
+}
+
+/// Buffers reused by every forward pass.
+#[derive(Default)]
+struct Scratch {
+    x: Vec<f32>,
+    xn: Vec<f32>,
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    att: Vec<f32>,
+    o: Vec<f32>,
+    gate: Vec<f32>,
+    up: Vec<f32>,
+    down: Vec<f32>,
+}
+
+pub struct CpuModel {
+    arch: Architecture,
+    hyper: Hyper,
+    embedding: Weight,
+    layers: Vec<Layer>,
+    norm: Vec<f32>,
+    /// `None`: tied to the embedding table.
+    output: Option<Weight>,
+    /// `cos`/`sin` of every position, `[position][head_dim / 2]`.
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+    cache: Cache,
+    scratch: Scratch,
+    /// Bytes of weights converted at load and held in memory.
+    converted_bytes: usize,
+}
+
+struct Loader<'a> {
+    file: &'a GgufFile,
+    map: Arc<Mapped>,
+    arch: Architecture,
+    watch: LoadWatch<'a>,
+    read: usize,
+    converted: usize,
+}
+
+impl<'a> Loader<'a> {
+    fn info(&mut self, name: &str) -> Result<&'a candle_core::quantized::gguf_file::TensorInfo> {
+        if (self.watch.cancelled)() {
+            return Err(Error::LoadCancelled);
+        }
+        self.read += 1;
+        let total = self.file.content.tensor_infos.len().max(1);
+        (self.watch.progress)((self.read as f32 / total as f32).min(1.0));
+        let file: &'a GgufFile = self.file;
+        file.tensor_info(name).ok_or_else(|| Error::MissingTensor {
+            path: self.file.path.clone(),
+            tensor: name.to_string(),
+            architecture: self.arch.name().to_string(),
+        })
+    }
+
+    fn corrupt(&self, name: &str, why: &str) -> Error {
+        Error::Corrupt {
+            path: self.file.path.clone(),
+            reason: format!("el tensor «{name}» {why}"),
+        }
+    }
+
+    fn matrix(&mut self, name: &str) -> Result<Weight> {
+        let info = self.info(name)?;
+        let dims = info.shape.dims().to_vec();
+        let (rows, cols) = match dims.as_slice() {
+            [r, c] => (*r, *c),
+            _ => return Err(self.corrupt(name, "no es una matriz")),
+        };
+        let start = self.file.content.tensor_data_offset as usize + info.offset as usize;
+        if let Some(format) = Format::from_ggml(info.ggml_dtype) {
+            return Weight::mapped(format, rows, cols, self.map.clone(), start).ok_or_else(|| {
+                self.corrupt(
+                    name,
+                    "no cabe en el archivo o sus filas no son bloques enteros",
+                )
+            });
+        }
+        // A type our kernels do not read (Q2_K, Q3_K, …): converted once to
+        // Q8_0, which keeps its precision for a few more bits per weight.
+        let mut reader =
+            std::fs::File::open(&self.file.path).map_err(|e| Error::io(&self.file.path, &e))?;
+        let t = info.read(
+            &mut reader,
+            self.file.content.tensor_data_offset,
+            &Device::Cpu,
+        )?;
+        let (format, dtype) = if cols.is_multiple_of(32) {
+            (Format::Q8_0, GgmlDType::Q8_0)
+        } else {
+            (Format::F32, GgmlDType::F32)
+        };
+        let t = candle_core::quantized::QTensor::quantize(&t.dequantize(&Device::Cpu)?, dtype)?;
+        let data = t.data()?.into_owned();
+        self.converted += data.len();
+        Weight::owned(format, rows, cols, data)
+            .ok_or_else(|| self.corrupt(name, "no se pudo convertir"))
+    }
+
+    fn vector(&mut self, name: &str) -> Result<Vec<f32>> {
+        let info = self.info(name)?;
+        let n = info.shape.elem_count();
+        let start = self.file.content.tensor_data_offset as usize + info.offset as usize;
+        match Format::from_ggml(info.ggml_dtype) {
+            Some(f) => {
+                let w = Weight::mapped(f, 1, n, self.map.clone(), start)
+                    .ok_or_else(|| self.corrupt(name, "no cabe en el archivo"))?;
+                let mut out = vec![0.0; n];
+                w.dequantize_row(0, &mut out);
+                Ok(out)
+            }
+            None => {
+                let mut reader = std::fs::File::open(&self.file.path)
+                    .map_err(|e| Error::io(&self.file.path, &e))?;
+                let t = info.read(
+                    &mut reader,
+                    self.file.content.tensor_data_offset,
+                    &Device::Cpu,
+                )?;
+                Ok(t.dequantize(&Device::Cpu)?
+                    .flatten_all()?
+                    .to_vec1::<f32>()?)
+            }
+        }
+    }
+
+    fn optional_vector(&mut self, name: &str) -> Result<Option<Vec<f32>>> {
+        if self.file.tensor_info(name).is_some() {
+            self.vector(name).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+impl CpuModel {
+    /// Maps `file` and builds the model over its weights; `hyper` and the
+    /// tensors' shapes were checked by the caller (`check_tensors`).
+    pub fn load(
+        file: &GgufFile,
+        arch: Architecture,
+        hyper: &Hyper,
+        context: usize,
+        watch: LoadWatch<'_>,
+    ) -> Result<CpuModel> {
+        let map = Arc::new(Mapped::open(&file.path).map_err(|e| Error::io(&file.path, &e))?);
+        let mut ld = Loader {
+            file,
+            map,
+            arch,
+            watch,
+            read: 0,
+            converted: 0,
+        };
+        let embedding = ld.matrix("token_embd.weight")?;
+        let mut layers = Vec::with_capacity(hyper.layers);
+        for i in 0..hyper.layers {
+            let p = format!("blk.{i}");
+            let (q_norm, k_norm) = if arch == Architecture::Qwen3 {
+                (
+                    Some(ld.vector(&format!("{p}.attn_q_norm.weight"))?),
+                    Some(ld.vector(&format!("{p}.attn_k_norm.weight"))?),
+                )
+            } else {
+                (None, None)
+            };
+            layers.push(Layer {
+                bq: ld.optional_vector(&format!("{p}.attn_q.bias"))?,
+                bk: ld.optional_vector(&format!("{p}.attn_k.bias"))?,
+                bv: ld.optional_vector(&format!("{p}.attn_v.bias"))?,
+                attn_norm: ld.vector(&format!("{p}.attn_norm.weight"))?,
+                wq: ld.matrix(&format!("{p}.attn_q.weight"))?,
+                wk: ld.matrix(&format!("{p}.attn_k.weight"))?,
+                wv: ld.matrix(&format!("{p}.attn_v.weight"))?,
+                wo: ld.matrix(&format!("{p}.attn_output.weight"))?,
+                q_norm,
+                k_norm,
+                ffn_norm: ld.vector(&format!("{p}.ffn_norm.weight"))?,
+                gate: ld.matrix(&format!("{p}.ffn_gate.weight"))?,
+                up: ld.matrix(&format!("{p}.ffn_up.weight"))?,
+                down: ld.matrix(&format!("{p}.ffn_down.weight"))?,
+            });
+        }
+        let norm = ld.vector("output_norm.weight")?;
+        let output = match file.tensor_info("output.weight") {
+            Some(_) => Some(ld.matrix("output.weight")?),
+            None => None,
+        };
+        let (cos, sin) = rope_tables(hyper, context);
+        let size = hyper.kv_heads * context * hyper.head_dim;
+        let cache = Cache {
+            keys: (0..hyper.layers).map(|_| vec![0.0; size]).collect(),
+            values: (0..hyper.layers).map(|_| vec![0.0; size]).collect(),
+            tokens: Vec::new(),
+            capacity: context,
+        };
+        Ok(CpuModel {
+            arch,
+            hyper: hyper.clone(),
+            embedding,
+            layers,
+            norm,
+            output,
+            cos,
+            sin,
+            cache,
+            scratch: Scratch::default(),
+            converted_bytes: ld.converted,
+        })
+    }
+
+    pub fn context(&self) -> usize {
+        self.cache.capacity
+    }
+
+    pub fn cached_tokens(&self) -> &[u32] {
+        &self.cache.tokens
+    }
+
+    pub fn truncate(&mut self, len: usize) {
+        self.cache.tokens.truncate(len);
+    }
+
+    /// Bytes of weights held in memory because their type was converted.
+    pub fn converted_bytes(&self) -> usize {
+        self.converted_bytes
+    }
+
+    /// Runs `tokens` after the cached ones; returns the logits of every
+    /// position (`all`) or of the last, row-major, or `None` when
+    /// `cancelled` said so between layers (the cache then holds what it held
+    /// before the call).
+    pub fn forward(
+        &mut self,
+        tokens: &[u32],
+        all: bool,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<f32>>> {
+        let h = self.hyper.clone();
+        let pos = self.cache.tokens.len();
+        let n = tokens.len();
+        let (hid, hd) = (h.hidden, h.head_dim);
+        let eps = h.rms_eps as f32;
+        let s = &mut self.scratch;
+        s.x.clear();
+        s.x.resize(n * hid, 0.0);
+        for (row, &t) in s.x.chunks_exact_mut(hid).zip(tokens) {
+            if t as usize >= self.embedding.rows {
+                return Err(Error::Invalid(format!(
+                    "el token {t} está fuera de la tabla de {} filas del modelo",
+                    self.embedding.rows
+                )));
+            }
+            self.embedding.dequantize_row(t as usize, row);
+        }
+        for (li, layer) in self.layers.iter().enumerate() {
+            if cancelled() {
+                return Ok(None);
+            }
+            rms_norm(&s.x, &layer.attn_norm, eps, &mut s.xn);
+            let acts = Acts::new(&s.xn, hid, &[&layer.wq, &layer.wk, &layer.wv]);
+            matmul(
+                &[&layer.wq, &layer.wk, &layer.wv],
+                &acts,
+                &mut [&mut s.q, &mut s.k, &mut s.v],
+            );
+            add_bias(&mut s.q, layer.bq.as_deref());
+            add_bias(&mut s.k, layer.bk.as_deref());
+            add_bias(&mut s.v, layer.bv.as_deref());
+            if let (Some(qn), Some(kn)) = (&layer.q_norm, &layer.k_norm) {
+                rms_norm_in_place(&mut s.q, qn, eps);
+                rms_norm_in_place(&mut s.k, kn, eps);
+            }
+            let half = hd / 2;
+            for i in 0..n {
+                let at = (pos + i) * half;
+                let (cos, sin) = (&self.cos[at..at + half], &self.sin[at..at + half]);
+                let interleaved = self.arch == Architecture::Llama;
+                for head in s.q[i * h.heads * hd..(i + 1) * h.heads * hd].chunks_exact_mut(hd) {
+                    rope(head, cos, sin, interleaved);
+                }
+                for head in s.k[i * h.kv_heads * hd..(i + 1) * h.kv_heads * hd].chunks_exact_mut(hd)
+                {
+                    rope(head, cos, sin, interleaved);
+                }
+            }
+            let cap = self.cache.capacity;
+            let (keys, values) = (&mut self.cache.keys[li], &mut self.cache.values[li]);
+            for i in 0..n {
+                for g in 0..h.kv_heads {
+                    let from = (i * h.kv_heads + g) * hd;
+                    let to = (g * cap + pos + i) * hd;
+                    keys[to..to + hd].copy_from_slice(&s.k[from..from + hd]);
+                    values[to..to + hd].copy_from_slice(&s.v[from..from + hd]);
+                }
+            }
+            s.att.clear();
+            s.att.resize(n * h.heads * hd, 0.0);
+            attention(&s.q, keys, values, cap, pos, &h, &mut s.att);
+            let acts = Acts::new(&s.att, h.heads * hd, &[&layer.wo]);
+            matmul(&[&layer.wo], &acts, &mut [&mut s.o]);
+            add(&mut s.x, &s.o);
+            rms_norm(&s.x, &layer.ffn_norm, eps, &mut s.xn);
+            let acts = Acts::new(&s.xn, hid, &[&layer.gate, &layer.up]);
+            matmul(
+                &[&layer.gate, &layer.up],
+                &acts,
+                &mut [&mut s.gate, &mut s.up],
+            );
+            for (g, u) in s.gate.iter_mut().zip(&s.up) {
+                *g = *g / (1.0 + (-*g).exp()) * u;
+            }
+            let acts = Acts::new(&s.gate, h.feed_forward, &[&layer.down]);
+            matmul(&[&layer.down], &acts, &mut [&mut s.down]);
+            add(&mut s.x, &s.down);
+        }
+        let first = if all { 0 } else { n - 1 };
+        rms_norm(&s.x[first * hid..], &self.norm, eps, &mut s.xn);
+        let output = self.output.as_ref().unwrap_or(&self.embedding);
+        let acts = Acts::new(&s.xn, hid, &[output]);
+        let mut logits = Vec::new();
+        matmul(&[output], &acts, &mut [&mut logits]);
+        self.cache.tokens.extend_from_slice(tokens);
+        Ok(Some(logits))
+    }
+}
+
+/// RMS norm of each row of `x` (rows of `w.len()`), scaled by `w`.
+fn rms_norm(x: &[f32], w: &[f32], eps: f32, out: &mut Vec<f32>) {
+    let d = w.len();
+    out.clear();
+    out.resize(x.len(), 0.0);
+    for (o, x) in out.chunks_exact_mut(d).zip(x.chunks_exact(d)) {
+        let mean = x.iter().map(|v| v * v).sum::<f32>() / d as f32;
+        let r = 1.0 / (mean + eps).sqrt();
+        for ((o, x), w) in o.iter_mut().zip(x).zip(w) {
+            *o = x * r * w;
+        }
+    }
+}
+
+fn rms_norm_in_place(x: &mut [f32], w: &[f32], eps: f32) {
+    for x in x.chunks_exact_mut(w.len()) {
+        let mean = x.iter().map(|v| v * v).sum::<f32>() / w.len() as f32;
+        let r = 1.0 / (mean + eps).sqrt();
+        for (x, w) in x.iter_mut().zip(w) {
+            *x = *x * r * w;
+        }
+    }
+}
+
+fn add_bias(x: &mut [f32], b: Option<&[f32]>) {
+    if let Some(b) = b {
+        for row in x.chunks_exact_mut(b.len()) {
+            add(row, b);
+        }
+    }
+}
+
+fn add(x: &mut [f32], y: &[f32]) {
+    for (a, b) in x.iter_mut().zip(y) {
+        *a += b;
+    }
+}
+
+/// cos/sin of every position, as the candle path computes them (f32
+/// positions times f32 inverse frequencies).
+fn rope_tables(h: &Hyper, context: usize) -> (Vec<f32>, Vec<f32>) {
+    let half = h.head_dim / 2;
+    let inv: Vec<f32> = (0..half)
+        .map(|i| 1.0 / h.rope_theta.powf(2.0 * i as f64 / h.head_dim as f64) as f32)
+        .collect();
+    let mut cos = Vec::with_capacity(context * half);
+    let mut sin = Vec::with_capacity(context * half);
+    for p in 0..context {
+        for f in &inv {
+            let a = p as f32 * f;
+            cos.push(a.cos());
+            sin.push(a.sin());
+        }
+    }
+    (cos, sin)
+}
+
+/// Rotates one head: Qwen pairs its two halves (NeoX style); llama.cpp's
+/// converter permutes llama's q/k so adjacent values pair instead.
+fn rope(x: &mut [f32], cos: &[f32], sin: &[f32], interleaved: bool) {
+    let half = x.len() / 2;
+    for i in 0..half {
+        let (a, b) = if interleaved {
+            (2 * i, 2 * i + 1)
+        } else {
+            (i, i + half)
+        };
+        let (x0, x1) = (x[a], x[b]);
+        x[a] = x0 * cos[i] - x1 * sin[i];
+        x[b] = x0 * sin[i] + x1 * cos[i];
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let done = a.len() / 8 * 8;
+    let tail: f32 = a[done..].iter().zip(&b[done..]).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Causal attention of the `n` new queries over the cache, one task per
+/// (query, key/value head): the query heads of a group read each cached key
+/// and value once. `out` is `(n, heads · head_dim)`.
+fn attention(
+    q: &[f32],
+    keys: &[f32],
+    values: &[f32],
+    cap: usize,
+    pos: usize,
+    h: &Hyper,
+    out: &mut [f32],
+) {
+    let hd = h.head_dim;
+    let group = h.heads / h.kv_heads;
+    let scale = 1.0 / (hd as f32).sqrt();
+    out.par_chunks_mut(group * hd)
+        .enumerate()
+        .for_each(|(idx, o)| {
+            let (i, g) = (idx / h.kv_heads, idx % h.kv_heads);
+            let len = pos + i + 1;
+            let k = &keys[g * cap * hd..(g * cap + len) * hd];
+            let v = &values[g * cap * hd..(g * cap + len) * hd];
+            let q0 = (i * h.heads + g * group) * hd;
+            let q = &q[q0..q0 + group * hd];
+            let mut scores = vec![0f32; group * len];
+            for (j, kj) in k.chunks_exact(hd).enumerate() {
+                for (hh, qh) in q.chunks_exact(hd).enumerate() {
+                    scores[hh * len + j] = dot(qh, kj) * scale;
+                }
+            }
+            for row in scores.chunks_exact_mut(len) {
+                let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let mut sum = 0.0;
+                for s in row.iter_mut() {
+                    *s = (*s - max).exp();
+                    sum += *s;
+                }
+                for s in row.iter_mut() {
+                    *s /= sum;
+                }
+            }
+            o.fill(0.0);
+            for (j, vj) in v.chunks_exact(hd).enumerate() {
+                for (hh, oh) in o.chunks_exact_mut(hd).enumerate() {
+                    let p = scores[hh * len + j];
+                    for (a, b) in oh.iter_mut().zip(vj) {
+                        *a += p * b;
+                    }
+                }
+            }
+        });
+}

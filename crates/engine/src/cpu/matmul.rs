@@ -1,0 +1,253 @@
+//! Weight matrices as the file stores them, and their products with a
+//! batch of tokens' activations, split by rows across the compute pool.
+//!
+//! Activations are quantized once per layer input ([`Acts`]) and shared by
+//! every matrix that reads that input (q/k/v, gate/up), which run as one
+//! parallel pass ([`matmul`] takes several weights). Each (row, token) dot
+//! product is computed by the same kernel code whatever the batch, so the
+//! result does not depend on how many tokens were run together.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::quant::{self, ActKind, Format, Q8Block, Q8KBlock};
+use super::raw::{self, Mapped};
+
+/// Where a weight's bytes live: in the mapped file, or in memory when the
+/// file's type had to be converted at load.
+enum Bytes {
+    Mapped {
+        map: Arc<Mapped>,
+        start: usize,
+        len: usize,
+    },
+    Owned(Vec<u8>),
+}
+
+/// A `(rows, cols)` matrix of one format, row-major in whole blocks.
+pub struct Weight {
+    pub format: Format,
+    pub rows: usize,
+    pub cols: usize,
+    row_bytes: usize,
+    bytes: Bytes,
+}
+
+impl Weight {
+    /// `None` when the slice does not hold exactly `rows` rows of `cols`.
+    pub fn mapped(
+        format: Format,
+        rows: usize,
+        cols: usize,
+        map: Arc<Mapped>,
+        start: usize,
+    ) -> Option<Weight> {
+        let row_bytes = format.row_bytes(cols)?;
+        let len = rows.checked_mul(row_bytes)?;
+        if start.checked_add(len)? > map.bytes().len() {
+            return None;
+        }
+        Some(Weight {
+            format,
+            rows,
+            cols,
+            row_bytes,
+            bytes: Bytes::Mapped { map, start, len },
+        })
+    }
+
+    pub fn owned(format: Format, rows: usize, cols: usize, data: Vec<u8>) -> Option<Weight> {
+        let row_bytes = format.row_bytes(cols)?;
+        (data.len() == rows.checked_mul(row_bytes)?).then_some(Weight {
+            format,
+            rows,
+            cols,
+            row_bytes,
+            bytes: Bytes::Owned(data),
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match &self.bytes {
+            Bytes::Mapped { map, start, len } => &map.bytes()[*start..*start + *len],
+            Bytes::Owned(v) => v,
+        }
+    }
+
+    pub fn row(&self, r: usize) -> &[u8] {
+        &self.bytes()[r * self.row_bytes..(r + 1) * self.row_bytes]
+    }
+
+    /// Row `r` as f32 (the embedding lookup).
+    pub fn dequantize_row(&self, r: usize, out: &mut [f32]) {
+        quant::dequantize_row(self.format, self.row(r), out);
+    }
+
+    /// Bytes resident for this weight outside the mapped file.
+    pub fn owned_bytes(&self) -> usize {
+        match &self.bytes {
+            Bytes::Owned(v) => v.len(),
+            Bytes::Mapped { .. } => 0,
+        }
+    }
+
+    /// `out[(r − rows.start) · tokens + t]` = row `r` · token
+    /// `tokens.start + t`, for at most [`TOKEN_BLOCK`] tokens.
+    fn dot_rows(
+        &self,
+        rows: std::ops::Range<usize>,
+        acts: &Acts<'_>,
+        tokens: std::ops::Range<usize>,
+        out: &mut [f32],
+    ) {
+        let bytes = &self.bytes()[rows.start * self.row_bytes..rows.end * self.row_bytes];
+        let len = tokens.len().min(TOKEN_BLOCK);
+        let (f, rb) = (self.format, self.row_bytes);
+        match self.format.act_kind() {
+            ActKind::Q8 => {
+                let mut a: [&[Q8Block]; TOKEN_BLOCK] = [&[]; TOKEN_BLOCK];
+                for (slot, t) in a.iter_mut().zip(tokens) {
+                    *slot = acts.q8(t);
+                }
+                raw::dot_q8(f, bytes, rb, &a[..len], out);
+            }
+            ActKind::Q8K => {
+                let mut a: [&[Q8KBlock]; TOKEN_BLOCK] = [&[]; TOKEN_BLOCK];
+                for (slot, t) in a.iter_mut().zip(tokens) {
+                    *slot = acts.q8k(t);
+                }
+                raw::dot_q8k(f, bytes, rb, &a[..len], out);
+            }
+            ActKind::F32 => {
+                let mut a: [&[f32]; TOKEN_BLOCK] = [&[]; TOKEN_BLOCK];
+                for (slot, t) in a.iter_mut().zip(tokens) {
+                    *slot = acts.f32(t);
+                }
+                raw::dot_float(f, bytes, rb, &a[..len], out);
+            }
+        }
+    }
+}
+
+/// Tokens whose activations a batch task keeps in cache while its rows
+/// stream by (32 rows of the widest input, 8960 values, are ~300 kB).
+const TOKEN_BLOCK: usize = 32;
+
+/// One layer input for `n` tokens, quantized for each kind of weight that
+/// reads it.
+pub struct Acts<'a> {
+    x: &'a [f32],
+    cols: usize,
+    q8: Vec<Q8Block>,
+    q8k: Vec<Q8KBlock>,
+}
+
+impl<'a> Acts<'a> {
+    /// `x` is `n` rows of `cols`; `weights` are every matrix that will read
+    /// it, so only the formats they need are made.
+    pub fn new(x: &'a [f32], cols: usize, weights: &[&Weight]) -> Acts<'a> {
+        let mut acts = Acts {
+            x,
+            cols,
+            q8: Vec::new(),
+            q8k: Vec::new(),
+        };
+        let wants = |k: ActKind| weights.iter().any(|w| w.format.act_kind() == k);
+        let mut block = Vec::new();
+        if wants(ActKind::Q8) {
+            for row in x.chunks_exact(cols) {
+                quant::quantize_q8(row, &mut block);
+                acts.q8.extend_from_slice(&block);
+            }
+        }
+        let mut block = Vec::new();
+        if wants(ActKind::Q8K) {
+            for row in x.chunks_exact(cols) {
+                quant::quantize_q8k(row, &mut block);
+                acts.q8k.extend_from_slice(&block);
+            }
+        }
+        acts
+    }
+
+    fn tokens(&self) -> usize {
+        self.x.len() / self.cols
+    }
+
+    fn q8(&self, t: usize) -> &[Q8Block] {
+        let per = self.cols / quant::QK;
+        &self.q8[t * per..(t + 1) * per]
+    }
+
+    fn q8k(&self, t: usize) -> &[Q8KBlock] {
+        let per = self.cols / quant::QK_K;
+        &self.q8k[t * per..(t + 1) * per]
+    }
+
+    fn f32(&self, t: usize) -> &[f32] {
+        &self.x[t * self.cols..(t + 1) * self.cols]
+    }
+}
+
+/// Rows per task: enough tasks for the pool to balance (rows are equal
+/// work, but threads are not equally free), few enough that a task's
+/// dispatch is noise.
+fn rows_per_task(rows: usize) -> usize {
+    let threads = rayon::current_num_threads().max(1);
+    (rows / (threads * 8)).clamp(8, 512)
+}
+
+/// `outs[j]` = `acts` × `weights[j]`ᵀ, `(tokens, rows_j)` row-major, for
+/// all `j` in one parallel pass.
+pub fn matmul(weights: &[&Weight], acts: &Acts<'_>, outs: &mut [&mut Vec<f32>]) {
+    let n = acts.tokens();
+    for (w, o) in weights.iter().zip(outs.iter_mut()) {
+        debug_assert_eq!(w.cols, acts.cols);
+        o.clear();
+        o.resize(n * w.rows, 0.0);
+    }
+    if n == 1 {
+        let mut tasks: Vec<(&Weight, usize, &mut [f32])> = Vec::new();
+        for (w, o) in weights.iter().zip(outs.iter_mut()) {
+            let per = rows_per_task(w.rows);
+            for (c, s) in o.chunks_mut(per).enumerate() {
+                tasks.push((w, c * per, s));
+            }
+        }
+        tasks.into_par_iter().for_each(|(w, r0, s)| {
+            w.dot_rows(r0..r0 + s.len(), acts, 0..1, s);
+        });
+        return;
+    }
+    // A batch: each task computes a block of rows for every token, tokens
+    // in tiles whose activations stay in cache while the rows stream by,
+    // into a (rows, tokens) buffer that is then transposed.
+    let mut tiles: Vec<Vec<f32>> = weights.iter().map(|w| vec![0.0; w.rows * n]).collect();
+    let mut tasks: Vec<(&Weight, usize, &mut [f32])> = Vec::new();
+    for (w, t) in weights.iter().zip(tiles.iter_mut()) {
+        let per = rows_per_task(w.rows);
+        for (c, s) in t.chunks_mut(per * n).enumerate() {
+            tasks.push((w, c * per, s));
+        }
+    }
+    tasks.into_par_iter().for_each(|(w, r0, s)| {
+        let rows = s.len() / n;
+        let mut buf = vec![0f32; rows * TOKEN_BLOCK];
+        for t0 in (0..n).step_by(TOKEN_BLOCK) {
+            let t1 = (t0 + TOKEN_BLOCK).min(n);
+            let k = t1 - t0;
+            w.dot_rows(r0..r0 + rows, acts, t0..t1, &mut buf[..rows * k]);
+            for r in 0..rows {
+                s[r * n + t0..r * n + t1].copy_from_slice(&buf[r * k..(r + 1) * k]);
+            }
+        }
+    });
+    for ((w, t), o) in weights.iter().zip(&tiles).zip(outs.iter_mut()) {
+        for r in 0..w.rows {
+            for tok in 0..n {
+                o[tok * w.rows + r] = t[r * n + tok];
+            }
+        }
+    }
+}

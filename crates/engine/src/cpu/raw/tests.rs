@@ -1,0 +1,338 @@
+//! Every kernel against the scalar reference and against candle's
+//! dequantize-then-multiply, on random blocks of every format, odd row
+//! lengths and every batch size up to two tiles.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{Device, Tensor};
+
+use super::*;
+use crate::cpu::quant::{dequantize_row, quantize_q8, quantize_q8k, ActKind};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    }
+    fn values(&mut self, n: usize) -> Vec<f32> {
+        // Mixed magnitudes, so that block scales differ.
+        (0..n)
+            .map(|i| self.next() * if i % 97 < 5 { 4.0 } else { 0.5 })
+            .collect()
+    }
+}
+
+const FORMATS: &[(Format, GgmlDType)] = &[
+    (Format::Q4_0, GgmlDType::Q4_0),
+    (Format::Q4_1, GgmlDType::Q4_1),
+    (Format::Q5_0, GgmlDType::Q5_0),
+    (Format::Q5_1, GgmlDType::Q5_1),
+    (Format::Q8_0, GgmlDType::Q8_0),
+    (Format::Q4K, GgmlDType::Q4K),
+    (Format::Q5K, GgmlDType::Q5K),
+    (Format::Q6K, GgmlDType::Q6K),
+    (Format::F16, GgmlDType::F16),
+    (Format::F32, GgmlDType::F32),
+];
+
+/// `rows` random rows of `cols`, quantized by candle: real blocks.
+fn weights(dtype: GgmlDType, rows: usize, cols: usize, rng: &mut Rng) -> (Vec<u8>, Vec<f32>) {
+    let t = Tensor::from_vec(rng.values(rows * cols), (rows, cols), &Device::Cpu).unwrap();
+    let q = QTensor::quantize(&t, dtype).unwrap();
+    let dequantized = q
+        .dequantize(&Device::Cpu)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    (q.data().unwrap().into_owned(), dequantized)
+}
+
+fn cols_for(f: Format) -> Vec<usize> {
+    match f.act_kind() {
+        // 896: Qwen2.5-0.5B's hidden size, 28 blocks of 32, not of 256.
+        ActKind::Q8 => vec![32, 896, 4864],
+        ActKind::Q8K => vec![256, 1536, 8960],
+        ActKind::F32 => vec![8, 13, 896],
+    }
+}
+
+/// Kernel results for `tokens` activations against one row, on the best
+/// kernels here; every other SIMD level must give the same bits.
+fn kernel(f: Format, row: &[u8], xs: &[Vec<f32>]) -> Vec<f32> {
+    let best = kernel_at(level(), f, row, xs);
+    for l in available_levels() {
+        if l != Level::Scalar {
+            let other = kernel_at(l, f, row, xs);
+            let same = other
+                .iter()
+                .zip(&best)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{f:?}: {l:?} {other:?} vs {:?} {best:?}", level());
+        }
+    }
+    best
+}
+
+fn kernel_at(level: Level, f: Format, row: &[u8], xs: &[Vec<f32>]) -> Vec<f32> {
+    let mut out = vec![0.0; xs.len()];
+    match f.act_kind() {
+        ActKind::Q8 => {
+            let q: Vec<Vec<Q8Block>> = xs
+                .iter()
+                .map(|x| {
+                    let mut b = Vec::new();
+                    quantize_q8(x, &mut b);
+                    b
+                })
+                .collect();
+            let refs: Vec<&[Q8Block]> = q.iter().map(|b| b.as_slice()).collect();
+            dot_q8_at(level, f, row, row.len(), &refs, &mut out);
+        }
+        ActKind::Q8K => {
+            let q: Vec<Vec<Q8KBlock>> = xs
+                .iter()
+                .map(|x| {
+                    let mut b = Vec::new();
+                    quantize_q8k(x, &mut b);
+                    b
+                })
+                .collect();
+            let refs: Vec<&[Q8KBlock]> = q.iter().map(|b| b.as_slice()).collect();
+            dot_q8k_at(level, f, row, row.len(), &refs, &mut out);
+        }
+        ActKind::F32 => {
+            let refs: Vec<&[f32]> = xs.iter().map(|x| x.as_slice()).collect();
+            dot_float_at(level, f, row, row.len(), &refs, &mut out);
+        }
+    }
+    out
+}
+
+/// The scalar reference on the same quantized activations.
+fn scalar(f: Format, row: &[u8], x: &[f32]) -> f32 {
+    match f.act_kind() {
+        ActKind::Q8 => {
+            let mut b = Vec::new();
+            quantize_q8(x, &mut b);
+            quant::dot_q8(f, row, &b)
+        }
+        ActKind::Q8K => {
+            let mut b = Vec::new();
+            quantize_q8k(x, &mut b);
+            quant::dot_q8k(f, row, &b)
+        }
+        ActKind::F32 => quant::dot_float(f, row, x),
+    }
+}
+
+#[test]
+fn this_machine_runs_simd_kernels_where_it_can() {
+    eprintln!(
+        "kernels: {:?} (available: {:?})",
+        level(),
+        available_levels()
+    );
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        assert!(level() >= Level::Avx2);
+    }
+}
+
+#[test]
+fn dequantizing_a_row_gives_candles_values() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for &(f, dtype) in FORMATS {
+        let cols = cols_for(f)[1];
+        let (bytes, expected) = weights(dtype, 3, cols, &mut rng);
+        let mut got = vec![0.0; 3 * cols];
+        let rb = f.row_bytes(cols).unwrap();
+        for r in 0..3 {
+            dequantize_row(
+                f,
+                &bytes[r * rb..(r + 1) * rb],
+                &mut got[r * cols..(r + 1) * cols],
+            );
+        }
+        for (g, e) in got.iter().zip(&expected) {
+            assert!(
+                (g - e).abs() <= 1e-6 * e.abs().max(1.0),
+                "{f:?}: {g} vs {e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_kernel_matches_the_scalar_reference_and_dequantize_then_multiply() {
+    let mut rng = Rng(42);
+    for &(f, dtype) in FORMATS {
+        for cols in cols_for(f) {
+            let rows = 5;
+            let (bytes, dense) = weights(dtype, rows, cols, &mut rng);
+            let rb = f.row_bytes(cols).unwrap();
+            for tokens in [1, 2, 3, 4, 5, 8] {
+                let xs: Vec<Vec<f32>> = (0..tokens).map(|_| rng.values(cols)).collect();
+                for r in 0..rows {
+                    let row = &bytes[r * rb..(r + 1) * rb];
+                    let got = kernel(f, row, &xs);
+                    for (t, x) in xs.iter().enumerate() {
+                        let w = &dense[r * cols..(r + 1) * cols];
+                        let magnitude: f32 = w.iter().zip(x).map(|(a, b)| (a * b).abs()).sum();
+                        let exact: f32 = w.iter().zip(x).map(|(a, b)| a * b).sum();
+                        let reference = scalar(f, row, x);
+                        // Same integers, another order of f32 additions.
+                        assert!(
+                            (got[t] - reference).abs() <= 1e-5 * magnitude.max(1.0),
+                            "{f:?} cols {cols} tokens {tokens}: kernel {} vs scalar {reference}",
+                            got[t]
+                        );
+                        // Only the activations' 8-bit quantization differs.
+                        let bound = if f.act_kind() == ActKind::F32 {
+                            1e-5
+                        } else {
+                            2e-2
+                        };
+                        assert!(
+                            (got[t] - exact).abs() <= bound * magnitude.max(1e-3),
+                            "{f:?} cols {cols}: kernel {} vs dequantized {exact} (|w·x| {magnitude})",
+                            got[t]
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_token_gives_the_same_bits_alone_and_in_any_batch() {
+    let mut rng = Rng(7);
+    for &(f, dtype) in FORMATS {
+        let cols = cols_for(f)[1];
+        let (bytes, _) = weights(dtype, 1, cols, &mut rng);
+        let xs: Vec<Vec<f32>> = (0..7).map(|_| rng.values(cols)).collect();
+        let batch = kernel(f, &bytes, &xs);
+        for (t, x) in xs.iter().enumerate() {
+            let alone = kernel(f, &bytes, std::slice::from_ref(x));
+            assert_eq!(alone[0].to_bits(), batch[t].to_bits(), "{f:?} token {t}");
+        }
+    }
+}
+
+/// candle's own `vec_dot` for one row: weights and activations quantized
+/// by candle from the same values.
+fn candle_dot<T: candle_core::quantized::k_quants::GgmlType>(w: &[f32], x: &[f32]) -> f32 {
+    use candle_core::quantized::k_quants::GgmlType;
+    let mut wb = vec![T::zeros(); w.len() / T::BLCK_SIZE];
+    T::from_float(w, &mut wb);
+    let vb = T::VecDotType::BLCK_SIZE;
+    let mut xb = vec![T::VecDotType::zeros(); x.len() / vb];
+    T::VecDotType::from_float(x, &mut xb);
+    T::vec_dot(w.len(), &wb, &xb)
+}
+
+#[test]
+fn the_scalar_path_agrees_with_candles_own_dot_products() {
+    // candle's `vec_dot` quantizes the activations as we do: a tight check
+    // that our formats are read as ggml reads them.
+    use candle_core::quantized::k_quants::*;
+    let mut rng = Rng(3);
+    for &(f, dtype) in FORMATS {
+        if f.act_kind() == ActKind::F32 {
+            continue;
+        }
+        let cols = cols_for(f)[1];
+        for _ in 0..4 {
+            let w = rng.values(cols);
+            let x = rng.values(cols);
+            let t = Tensor::from_vec(w.clone(), (1, cols), &Device::Cpu).unwrap();
+            let bytes = QTensor::quantize(&t, dtype)
+                .unwrap()
+                .data()
+                .unwrap()
+                .into_owned();
+            let expected = match f {
+                Format::Q4_0 => candle_dot::<BlockQ4_0>(&w, &x),
+                Format::Q4_1 => candle_dot::<BlockQ4_1>(&w, &x),
+                Format::Q5_0 => candle_dot::<BlockQ5_0>(&w, &x),
+                Format::Q5_1 => candle_dot::<BlockQ5_1>(&w, &x),
+                Format::Q8_0 => candle_dot::<BlockQ8_0>(&w, &x),
+                Format::Q4K => candle_dot::<BlockQ4K>(&w, &x),
+                Format::Q5K => candle_dot::<BlockQ5K>(&w, &x),
+                _ => candle_dot::<BlockQ6K>(&w, &x),
+            };
+            let got = scalar(f, &bytes, &x);
+            let magnitude: f32 = w.iter().zip(&x).map(|(a, b)| (a * b).abs()).sum();
+            // Q4_1/Q5_1: candle's activations (Q8_1) keep their sum in
+            // f16, ours in f32.
+            let bound = if matches!(f, Format::Q4_1 | Format::Q5_1) {
+                3e-4
+            } else {
+                1e-5
+            };
+            assert!(
+                (got - expected).abs() <= bound * magnitude,
+                "{f:?}: ours {got} vs candle {expected}"
+            );
+        }
+    }
+}
+
+#[test]
+fn many_rows_in_one_call_give_the_bits_of_one_row_at_a_time() {
+    let mut rng = Rng(11);
+    for &(f, dtype) in FORMATS {
+        let cols = cols_for(f)[1];
+        let rows = 7;
+        let (bytes, _) = weights(dtype, rows, cols, &mut rng);
+        let rb = f.row_bytes(cols).unwrap();
+        let xs: Vec<Vec<f32>> = (0..6).map(|_| rng.values(cols)).collect();
+        let mut together = vec![0.0; rows * xs.len()];
+        match f.act_kind() {
+            ActKind::Q8 => {
+                let q: Vec<Vec<Q8Block>> = xs
+                    .iter()
+                    .map(|x| {
+                        let mut b = Vec::new();
+                        quantize_q8(x, &mut b);
+                        b
+                    })
+                    .collect();
+                let refs: Vec<&[Q8Block]> = q.iter().map(|b| b.as_slice()).collect();
+                dot_q8(f, &bytes, rb, &refs, &mut together);
+            }
+            ActKind::Q8K => {
+                let q: Vec<Vec<Q8KBlock>> = xs
+                    .iter()
+                    .map(|x| {
+                        let mut b = Vec::new();
+                        quantize_q8k(x, &mut b);
+                        b
+                    })
+                    .collect();
+                let refs: Vec<&[Q8KBlock]> = q.iter().map(|b| b.as_slice()).collect();
+                dot_q8k(f, &bytes, rb, &refs, &mut together);
+            }
+            ActKind::F32 => {
+                let refs: Vec<&[f32]> = xs.iter().map(|x| x.as_slice()).collect();
+                dot_float(f, &bytes, rb, &refs, &mut together);
+            }
+        }
+        for r in 0..rows {
+            let one = kernel(f, &bytes[r * rb..(r + 1) * rb], &xs);
+            for (t, v) in one.iter().enumerate() {
+                assert_eq!(
+                    v.to_bits(),
+                    together[r * xs.len() + t].to_bits(),
+                    "{f:?} row {r}"
+                );
+            }
+        }
+    }
+}

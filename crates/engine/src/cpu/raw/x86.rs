@@ -1,0 +1,497 @@
+//! x86-64 dot products of weight rows with up to [`crate::cpu::raw::TILE`] tokens.
+//!
+//! The integer products use `maddubs` (unsigned × signed bytes into i16
+//! pairs) and `madd` (i16 pairs into i32), as the GGUF block layouts were
+//! designed for; the f32 scale of each block multiplies the integer sum once.
+//! Only the loads need `unsafe`; each checks its slice's length first.
+//!
+//! The same source is compiled twice: for AVX2 (the x86-64-v3 baseline) and
+//! for AVX-512 with VNNI (Zen 4, Ice Lake and later), where the compiler has
+//! 32 vector registers for the four tokens' accumulators and `vpdpbusd`
+//! does a `maddubs` + `madd` in one instruction. Both give the same integer
+//! sums (our values never reach `maddubs`' saturation), and one machine
+//! always runs one of them, so results do not depend on the batch.
+
+macro_rules! kernels {
+    ($features:literal) => {
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn load(s: &[u8]) -> __m256i {
+            assert!(s.len() >= 32);
+            // SAFETY: 32 bytes are readable at `s` (asserted); `loadu` has no
+            // alignment requirement.
+            unsafe { _mm256_loadu_si256(s.as_ptr().cast()) }
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn load_i8(s: &[i8]) -> __m256i {
+            assert!(s.len() >= 32);
+            // SAFETY: as in `load`.
+            unsafe { _mm256_loadu_si256(s.as_ptr().cast()) }
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn load16(s: &[u8]) -> __m128i {
+            assert!(s.len() >= 16);
+            // SAFETY: 16 bytes are readable at `s` (asserted), unaligned load.
+            unsafe { _mm_loadu_si128(s.as_ptr().cast()) }
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn load8(s: &[u8]) -> __m128i {
+            assert!(s.len() >= 8);
+            // SAFETY: 8 bytes are readable at `s` (asserted); `loadl` reads just
+            // those, unaligned.
+            unsafe { _mm_loadl_epi64(s.as_ptr().cast()) }
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn load_i16(s: &[i16]) -> __m256i {
+            assert!(s.len() >= 16);
+            // SAFETY: 16 i16 (32 bytes) are readable at `s` (asserted), unaligned.
+            unsafe { _mm256_loadu_si256(s.as_ptr().cast()) }
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn load_f32(s: &[f32]) -> __m256 {
+            assert!(s.len() >= 8);
+            // SAFETY: 8 floats are readable at `s` (asserted), unaligned load.
+            unsafe { _mm256_loadu_ps(s.as_ptr()) }
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn load_f32_bytes(s: &[u8]) -> __m256 {
+            assert!(s.len() >= 32);
+            // SAFETY: 32 bytes (8 little-endian f32) are readable at `s`
+            // (asserted); unaligned load.
+            unsafe { _mm256_loadu_ps(s.as_ptr().cast()) }
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn hsum(v: __m256) -> f32 {
+            let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+            let s = _mm_add_ss(s, _mm_movehdup_ps(s));
+            _mm_cvtss_f32(s)
+        }
+
+        /// Each bit of `x` as a byte of all ones or all zeros (bit j → byte j).
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn bytes_from_bits(x: u32) -> __m256i {
+            let spread = _mm256_set_epi64x(
+                0x0303_0303_0303_0303,
+                0x0202_0202_0202_0202,
+                0x0101_0101_0101_0101,
+                0,
+            );
+            let bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(x as i32), spread);
+            let bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbf_dfef_f7fb_fdfe));
+            _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1))
+        }
+
+        /// The 32 values of a legacy block as bytes: signed for Q4_0, Q5_0 and
+        /// Q8_0 (their offset applied), unsigned for Q4_1 and Q5_1.
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn legacy_values<const F: u8>(b: &[u8]) -> __m256i {
+            let nibbles = |qs: &[u8]| {
+                let t = load16(qs);
+                _mm256_and_si256(
+                    _mm256_set_m128i(_mm_srli_epi16::<4>(t), t),
+                    _mm256_set1_epi8(0x0F),
+                )
+            };
+            let qh = |at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+            match F {
+                Q4_0 => _mm256_sub_epi8(nibbles(&b[2..18]), _mm256_set1_epi8(8)),
+                Q4_1 => nibbles(&b[4..20]),
+                Q5_0 => {
+                    // Where the fifth bit is clear the value is nibble − 16, which
+                    // as a signed byte is the nibble with 0xF0 set.
+                    let high =
+                        _mm256_andnot_si256(bytes_from_bits(qh(2)), _mm256_set1_epi8(0xF0u8 as i8));
+                    _mm256_or_si256(nibbles(&b[6..22]), high)
+                }
+                Q5_1 => {
+                    let high = _mm256_and_si256(bytes_from_bits(qh(4)), _mm256_set1_epi8(0x10));
+                    _mm256_or_si256(nibbles(&b[8..24]), high)
+                }
+                _ => load(&b[2..34]),
+            }
+        }
+
+        /// Runs `kernel` on every row of `rows` and every tile of `acts`, writing
+        /// `out[r · tokens + t]`.
+        #[inline(always)]
+        fn each_row<A>(
+            rows: &[u8],
+            row_bytes: usize,
+            acts: &[&[A]],
+            out: &mut [f32],
+            mut kernel: impl FnMut(&[u8], &[&[A]], &mut [f32]),
+        ) {
+            let n = acts.len();
+            for (row, o) in rows.chunks_exact(row_bytes).zip(out.chunks_exact_mut(n)) {
+                for (a, o) in acts
+                    .chunks(crate::cpu::raw::TILE)
+                    .zip(o.chunks_mut(crate::cpu::raw::TILE))
+                {
+                    kernel(row, a, o);
+                }
+            }
+        }
+
+        #[target_feature(enable = $features)]
+        pub fn dot_q8(
+            f: Format,
+            rows: &[u8],
+            row_bytes: usize,
+            acts: &[&[Q8Block]],
+            out: &mut [f32],
+        ) {
+            match f {
+                Format::Q4_0 => q8_rows::<Q4_0>(rows, row_bytes, acts, out),
+                Format::Q4_1 => q8_rows::<Q4_1>(rows, row_bytes, acts, out),
+                Format::Q5_0 => q8_rows::<Q5_0>(rows, row_bytes, acts, out),
+                Format::Q5_1 => q8_rows::<Q5_1>(rows, row_bytes, acts, out),
+                _ => q8_rows::<Q8_0>(rows, row_bytes, acts, out),
+            }
+        }
+
+        /// The legacy formats as const parameters, so each gets its own
+        /// loop with the unpacking inlined.
+        const Q4_0: u8 = 0;
+        const Q4_1: u8 = 1;
+        const Q5_0: u8 = 2;
+        const Q5_1: u8 = 3;
+        const Q8_0: u8 = 4;
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn q8_rows<const F: u8>(
+            rows: &[u8],
+            row_bytes: usize,
+            acts: &[&[Q8Block]],
+            out: &mut [f32],
+        ) {
+            each_row(rows, row_bytes, acts, out, |row, a, o| match a.len() {
+                1 => q8::<1, F>(row, a, o),
+                2 => q8::<2, F>(row, a, o),
+                3 => q8::<3, F>(row, a, o),
+                _ => q8::<4, F>(row, a, o),
+            })
+        }
+
+        /// An f16 from two little-endian bytes, in one instruction.
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn f16x(b: &[u8], at: usize) -> f32 {
+            let bits = u16::from_le_bytes([b[at], b[at + 1]]);
+            _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32)))
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn q8<const N: usize, const F: u8>(row: &[u8], acts: &[&[Q8Block]], out: &mut [f32]) {
+            let signed = matches!(F, Q4_0 | Q5_0 | Q8_0);
+            let bytes = match F {
+                Q4_0 => 18,
+                Q4_1 => 20,
+                Q5_0 => 22,
+                Q5_1 => 24,
+                _ => 34,
+            };
+            // Two accumulators per token, alternating by block, so that a
+            // single token (decode) is not bound by the latency of one
+            // chain of fused multiply-adds; the same for every N.
+            let mut acc = [[_mm256_setzero_ps(); 2]; N];
+            let mut mins = [0f32; N];
+            for (i, b) in row.chunks_exact(bytes).enumerate() {
+                let w = legacy_values::<F>(b);
+                let d = f16x(b, 0);
+                let k = i & 1;
+                if signed {
+                    // maddubs wants one unsigned side: |w| and the sign moved to a.
+                    let abs = _mm256_sign_epi8(w, w);
+                    for t in 0..N {
+                        let a = &acts[t][i];
+                        let p = mul_us(abs, _mm256_sign_epi8(load_i8(&a.qs), w));
+                        acc[t][k] = _mm256_fmadd_ps(
+                            _mm256_set1_ps(d * a.d),
+                            _mm256_cvtepi32_ps(p),
+                            acc[t][k],
+                        );
+                    }
+                } else {
+                    let m = f16x(b, 2);
+                    for t in 0..N {
+                        let a = &acts[t][i];
+                        let p = mul_us(w, load_i8(&a.qs));
+                        acc[t][k] = _mm256_fmadd_ps(
+                            _mm256_set1_ps(d * a.d),
+                            _mm256_cvtepi32_ps(p),
+                            acc[t][k],
+                        );
+                        mins[t] += m * a.sum;
+                    }
+                }
+            }
+            for t in 0..N {
+                out[t] = hsum(_mm256_add_ps(acc[t][0], acc[t][1])) + mins[t];
+            }
+        }
+
+        #[target_feature(enable = $features)]
+        pub fn dot_q8k(
+            f: Format,
+            rows: &[u8],
+            row_bytes: usize,
+            acts: &[&[Q8KBlock]],
+            out: &mut [f32],
+        ) {
+            match f {
+                Format::Q6K => each_row(rows, row_bytes, acts, out, |row, a, o| match a.len() {
+                    1 => q6k::<1>(row, a, o),
+                    2 => q6k::<2>(row, a, o),
+                    3 => q6k::<3>(row, a, o),
+                    _ => q6k::<4>(row, a, o),
+                }),
+                Format::Q5K => each_row(rows, row_bytes, acts, out, |row, a, o| match a.len() {
+                    1 => q45k::<1, true>(row, a, o),
+                    2 => q45k::<2, true>(row, a, o),
+                    3 => q45k::<3, true>(row, a, o),
+                    _ => q45k::<4, true>(row, a, o),
+                }),
+                _ => each_row(rows, row_bytes, acts, out, |row, a, o| match a.len() {
+                    1 => q45k::<1, false>(row, a, o),
+                    2 => q45k::<2, false>(row, a, o),
+                    3 => q45k::<3, false>(row, a, o),
+                    _ => q45k::<4, false>(row, a, o),
+                }),
+            }
+        }
+
+        /// Q4_K, and Q5_K when `five` (its fifth bits in 32 bytes before the
+        /// nibbles).
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn q45k<const N: usize, const FIVE: bool>(
+            row: &[u8],
+            acts: &[&[Q8KBlock]],
+            out: &mut [f32],
+        ) {
+            let five = FIVE;
+            let bytes = if five { 176 } else { 144 };
+            let m4 = _mm256_set1_epi8(0x0F);
+            let one = _mm256_set1_epi8(1);
+            let mut acc = [_mm256_setzero_ps(); N];
+            let mut mins = [_mm256_setzero_ps(); N];
+            for (i, b) in row.chunks_exact(bytes).enumerate() {
+                let d = f16x(b, 0);
+                let dmin = f16x(b, 2);
+                let (sc, mn) = scales_mins_k4(&b[4..16]);
+                let (qh, qs) = if five {
+                    (load(&b[16..48]), &b[48..176])
+                } else {
+                    (_mm256_setzero_si256(), &b[16..144])
+                };
+                let mut sums = [_mm256_setzero_si256(); N];
+                for c in 0..4 {
+                    let bits = load(&qs[32 * c..]);
+                    let mut lo = _mm256_and_si256(bits, m4);
+                    let mut hi = _mm256_and_si256(_mm256_srli_epi16::<4>(bits), m4);
+                    if five {
+                        let fifth = |shift: usize| {
+                            let s = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(shift as i32));
+                            _mm256_slli_epi16::<4>(_mm256_and_si256(s, one))
+                        };
+                        lo = _mm256_or_si256(lo, fifth(2 * c));
+                        hi = _mm256_or_si256(hi, fifth(2 * c + 1));
+                    }
+                    let s_lo = _mm256_set1_epi16(sc[2 * c] as i16);
+                    let s_hi = _mm256_set1_epi16(sc[2 * c + 1] as i16);
+                    for t in 0..N {
+                        let a = &acts[t][i].qs[64 * c..];
+                        let x_lo = _mm256_maddubs_epi16(lo, load_i8(a));
+                        let x_hi = _mm256_maddubs_epi16(hi, load_i8(&a[32..]));
+                        sums[t] = madd_add(madd_add(sums[t], s_lo, x_lo), s_hi, x_hi);
+                    }
+                }
+                // Each minimum twice, against the sums of the two 16s it covers.
+                let mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(load8(&mn), load8(&mn)));
+                for t in 0..N {
+                    let a = &acts[t][i];
+                    acc[t] = _mm256_fmadd_ps(
+                        _mm256_set1_ps(a.d * d),
+                        _mm256_cvtepi32_ps(sums[t]),
+                        acc[t],
+                    );
+                    let m = _mm256_madd_epi16(mins16, load_i16(&a.bsums));
+                    mins[t] =
+                        _mm256_fmadd_ps(_mm256_set1_ps(a.d * dmin), _mm256_cvtepi32_ps(m), mins[t]);
+                }
+            }
+            for t in 0..N {
+                out[t] = hsum(acc[t]) - hsum(mins[t]);
+            }
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn q6k<const N: usize>(row: &[u8], acts: &[&[Q8KBlock]], out: &mut [f32]) {
+            let m4 = _mm256_set1_epi8(0x0F);
+            let m3 = _mm256_set1_epi8(3);
+            let mut acc = [_mm256_setzero_ps(); N];
+            for (i, b) in row.chunks_exact(210).enumerate() {
+                let d = f16x(b, 208);
+                let sc: [i16; 16] = std::array::from_fn(|g| b[192 + g] as i8 as i16);
+                let mut sums = [_mm256_setzero_si256(); N];
+                for h in 0..2 {
+                    let b1 = load(&b[64 * h..]);
+                    let b2 = load(&b[64 * h + 32..]);
+                    let bh = load(&b[128 + 32 * h..]);
+                    let high = |v: __m256i| _mm256_slli_epi16::<4>(_mm256_and_si256(v, m3));
+                    let q = [
+                        _mm256_or_si256(_mm256_and_si256(b1, m4), high(bh)),
+                        _mm256_or_si256(_mm256_and_si256(b2, m4), high(_mm256_srli_epi16::<2>(bh))),
+                        _mm256_or_si256(
+                            _mm256_and_si256(_mm256_srli_epi16::<4>(b1), m4),
+                            high(_mm256_srli_epi16::<4>(bh)),
+                        ),
+                        _mm256_or_si256(
+                            _mm256_and_si256(_mm256_srli_epi16::<4>(b2), m4),
+                            high(_mm256_srli_epi16::<6>(bh)),
+                        ),
+                    ];
+                    // Bytes 0–15 and 16–31 of each vector have their own scale.
+                    let s: [__m256i; 4] = std::array::from_fn(|k| {
+                        _mm256_set_m128i(
+                            _mm_set1_epi16(sc[8 * h + 2 * k + 1]),
+                            _mm_set1_epi16(sc[8 * h + 2 * k]),
+                        )
+                    });
+                    for t in 0..N {
+                        let a = &acts[t][i].qs[128 * h..];
+                        let mut p = _mm256_setzero_si256();
+                        for k in 0..4 {
+                            let x = _mm256_maddubs_epi16(q[k], load_i8(&a[32 * k..]));
+                            p = madd_add(p, s[k], x);
+                        }
+                        sums[t] = _mm256_add_epi32(sums[t], p);
+                    }
+                }
+                // The stored values are q + 32: take 32·Σ scale·Σa back out, in
+                // integers (exact) before the block's one conversion to f32.
+                let sc16 = _mm256_slli_epi16::<5>(_mm256_cvtepi8_epi16(load16(&b[192..208])));
+                for t in 0..N {
+                    let a = &acts[t][i];
+                    let corr = _mm256_madd_epi16(sc16, load_i16(&a.bsums));
+                    acc[t] = _mm256_fmadd_ps(
+                        _mm256_set1_ps(a.d * d),
+                        _mm256_cvtepi32_ps(_mm256_sub_epi32(sums[t], corr)),
+                        acc[t],
+                    );
+                }
+            }
+            for t in 0..N {
+                out[t] = hsum(acc[t]);
+            }
+        }
+
+        #[target_feature(enable = $features)]
+        pub fn dot_float(
+            f: Format,
+            rows: &[u8],
+            row_bytes: usize,
+            acts: &[&[f32]],
+            out: &mut [f32],
+        ) {
+            each_row(rows, row_bytes, acts, out, |row, a, o| match a.len() {
+                1 => float::<1>(f, row, a, o),
+                2 => float::<2>(f, row, a, o),
+                3 => float::<3>(f, row, a, o),
+                _ => float::<4>(f, row, a, o),
+            })
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn float<const N: usize>(f: Format, row: &[u8], acts: &[&[f32]], out: &mut [f32]) {
+            let wide = f == Format::F32;
+            let width = if wide { 4 } else { 2 };
+            let cols = row.len() / width;
+            let mut acc = [_mm256_setzero_ps(); N];
+            for j in 0..cols / 8 {
+                let w = if wide {
+                    load_f32_bytes(&row[32 * j..])
+                } else {
+                    _mm256_cvtph_ps(load16(&row[16 * j..]))
+                };
+                for t in 0..N {
+                    acc[t] = _mm256_fmadd_ps(w, load_f32(&acts[t][8 * j..]), acc[t]);
+                }
+            }
+            let done = cols / 8 * 8;
+            for t in 0..N {
+                let tail =
+                    crate::cpu::quant::dot_float(f, &row[done * width..], &acts[t][done..cols]);
+                out[t] = hsum(acc[t]) + tail;
+            }
+        }
+    };
+}
+
+/// The x86-64-v3 baseline.
+pub mod avx2 {
+    use std::arch::x86_64::*;
+
+    use crate::cpu::quant::{scales_mins_k4, Format, Q8Block, Q8KBlock};
+
+    /// Σ u·s over unsigned bytes `u` and signed bytes `s`, in 8 i32 lanes.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    fn mul_us(u: __m256i, s: __m256i) -> __m256i {
+        _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1))
+    }
+
+    /// `acc` + the pairwise products of i16 `a` and `b`, summed in pairs.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    fn madd_add(acc: __m256i, a: __m256i, b: __m256i) -> __m256i {
+        _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
+    }
+
+    kernels!("avx2,fma,f16c");
+}
+
+/// AVX-512 with VNNI.
+pub mod avx512 {
+    use std::arch::x86_64::*;
+
+    use crate::cpu::quant::{scales_mins_k4, Format, Q8Block, Q8KBlock};
+
+    /// Σ u·s over unsigned bytes `u` and signed bytes `s`, in 8 i32 lanes.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    fn mul_us(u: __m256i, s: __m256i) -> __m256i {
+        _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s)
+    }
+
+    /// `acc` + the pairwise products of i16 `a` and `b`, summed in pairs:
+    /// one `vpdpwssd` (non-saturating, so the same sums as AVX2's).
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    fn madd_add(acc: __m256i, a: __m256i, b: __m256i) -> __m256i {
+        _mm256_dpwssd_epi32(acc, a, b)
+    }
+
+    kernels!("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni");
+}
