@@ -130,7 +130,30 @@ impl Session {
         device::check_cpu()?;
         let started = Instant::now();
         let (facts, file) = ModelFacts::read(&opts.model)?;
-        let tokenizer = TextTokenizer::for_model(&file, opts.tokenizer.as_deref())?;
+        // Model::load refuses a context of 0 or beyond the model's.
+        let context = facts.context_for(opts.context);
+        let selected = device::select(opts.device);
+        // The tokenizer (rebuilt from the GGUF's vocabulary: most of a warm
+        // load now that weights are mapped) is built beside the weights.
+        let (tokenizer, model) = std::thread::scope(|scope| {
+            let tokenizer =
+                scope.spawn(|| TextTokenizer::for_model(&file, opts.tokenizer.as_deref()));
+            let model = Model::load(
+                &file,
+                facts.architecture,
+                &facts.hyper,
+                context,
+                &selected.device,
+                watch,
+            );
+            let tokenizer = tokenizer.join().unwrap_or_else(|_| {
+                Err(Error::Invalid(
+                    "la lectura del tokenizador terminó con un error interno".into(),
+                ))
+            });
+            // A bad tokenizer is named first, as before the two ran together.
+            Ok::<_, Error>((tokenizer?, model?))
+        })?;
         let template_source = match file.string("tokenizer.chat_template") {
             Some(t) => Some(t.to_string()),
             None => std::fs::read_to_string(opts.model.with_file_name("tokenizer_config.json"))
@@ -149,17 +172,6 @@ impl Session {
             &special("tokenizer.ggml.bos_token_id"),
             &special("tokenizer.ggml.eos_token_id"),
         );
-        // Model::load refuses a context of 0 or beyond the model's.
-        let context = facts.context_for(opts.context);
-        let selected = device::select(opts.device);
-        let model = Model::load(
-            &file,
-            facts.architecture,
-            &facts.hyper,
-            context,
-            &selected.device,
-            watch,
-        )?;
         let info = LoadedInfo {
             chat_template_from_model: template.from_model,
             facts,

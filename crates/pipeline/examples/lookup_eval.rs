@@ -12,7 +12,10 @@ use std::path::PathBuf;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let model: PathBuf = args.next().expect("uso: lookup_eval MODELO EPISODIO…").into();
+    let model: PathBuf = args
+        .next()
+        .expect("uso: lookup_eval MODELO EPISODIO…")
+        .into();
     let episodes: Vec<PathBuf> = args.map(PathBuf::from).collect();
     let options = engine::LoadOptions {
         model,
@@ -22,7 +25,9 @@ fn main() {
     let engine = engine::Engine::start(options, engine::CancelToken::new()).unwrap();
     let settings = store::Settings::default();
     let profile = pipeline::profile_for(engine.info(), pipeline::ProfileChoice::Auto);
-    println!("| episodio | tokens | sin búsqueda t/s | con búsqueda t/s | × | aceptados | texto igual |");
+    println!(
+        "| episodio | tokens | sin búsqueda t/s | con búsqueda t/s | × | aceptados | texto igual |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---|");
     let (mut plain_ms, mut lookup_ms, mut tokens) = (0.0, 0.0, 0usize);
     for path in episodes {
