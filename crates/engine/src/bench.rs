@@ -154,10 +154,12 @@ fn median_s(mut f: impl FnMut() -> Result<()>) -> Result<f64> {
 }
 
 fn verify_costs(session: &mut Session, ids: &[u32]) -> Result<Vec<VerifyCost>> {
-    let model = session.model_mut();
     let depth = ids.len() - 1;
-    model.truncate(0);
-    model.forward(&ids[..depth])?;
+    session.model_mut().truncate(0);
+    // In chunks, as a request's prompt is (one pass of 1,200 tokens would
+    // set the peak memory figure, not what generation needs).
+    session.prefill(&ids[..depth], &CancelToken::new())?;
+    let model = session.model_mut();
     let step = median_s(|| {
         model.truncate(depth);
         model.forward(&ids[depth..depth + 1]).map(|_| ())
