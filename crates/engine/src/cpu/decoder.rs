@@ -9,6 +9,7 @@ use candle_core::quantized::GgmlDType;
 use candle_core::Device;
 use rayon::prelude::*;
 
+use super::interleave;
 use super::matmul::{matmul, Acts, Weight};
 use super::quant::Format;
 use super::raw::Mapped;
@@ -71,7 +72,8 @@ pub struct CpuModel {
     sin: Vec<f32>,
     cache: Cache,
     scratch: Scratch,
-    /// Bytes of weights converted at load and held in memory.
+    /// Bytes of weights converted or regrouped at load and held in memory
+    /// (instead of read from the mapped file).
     converted_bytes: usize,
 }
 
@@ -82,6 +84,9 @@ struct Loader<'a> {
     watch: LoadWatch<'a>,
     read: usize,
     converted: usize,
+    /// Regroup Q4_K rows for the AVX-512 VNNI kernel (only where it runs).
+    regroup: bool,
+    regrouped: usize,
 }
 
 impl<'a> Loader<'a> {
@@ -115,6 +120,19 @@ impl<'a> Loader<'a> {
             _ => return Err(self.corrupt(name, "no es una matriz")),
         };
         let start = self.file.content.tensor_data_offset as usize + info.offset as usize;
+        // Q4_K tables are looked up by row, which the regrouped layout does
+        // not serve; Q8_0 ones it does.
+        let regroup = match info.ggml_dtype {
+            GgmlDType::Q4K => name != "token_embd.weight",
+            GgmlDType::Q8_0 => true,
+            _ => false,
+        };
+        if regroup && self.regroup {
+            let format = Format::from_ggml(info.ggml_dtype).unwrap_or(Format::Q8_0);
+            if let Some(w) = self.regrouped(name, format, rows, cols, start)? {
+                return Ok(w);
+            }
+        }
         if let Some(format) = Format::from_ggml(info.ggml_dtype) {
             return Weight::mapped(format, rows, cols, self.map.clone(), start).ok_or_else(|| {
                 self.corrupt(
@@ -142,6 +160,38 @@ impl<'a> Loader<'a> {
         self.converted += data.len();
         Weight::owned(format, rows, cols, data)
             .ok_or_else(|| self.corrupt(name, "no se pudo convertir"))
+    }
+
+    /// A Q4_K or Q8_0 matrix regrouped for the VNNI kernels, its mapped
+    /// original released afterwards (so it is not resident twice); `None`
+    /// when its rows are not a multiple of 8.
+    fn regrouped(
+        &mut self,
+        name: &str,
+        format: Format,
+        rows: usize,
+        cols: usize,
+        start: usize,
+    ) -> Result<Option<Weight>> {
+        let Some(row_bytes) = format.row_bytes(cols) else {
+            return Ok(None);
+        };
+        if !rows.is_multiple_of(interleave::ROWS) {
+            return Ok(None);
+        }
+        let len = rows * row_bytes;
+        let Some(bytes) = self.map.bytes().get(start..start + len) else {
+            return Err(self.corrupt(name, "no cabe en el archivo"));
+        };
+        let data = match format {
+            Format::Q4K => interleave::regroup_q4k(bytes, rows, cols),
+            _ => interleave::regroup_q8_0(bytes, rows, cols),
+        };
+        self.map.release(start, len);
+        self.regrouped += data.len();
+        Weight::regrouped(format, rows, cols, data)
+            .map(Some)
+            .ok_or_else(|| self.corrupt(name, "no se pudo reagrupar"))
     }
 
     fn vector(&mut self, name: &str) -> Result<Vec<f32>> {
@@ -198,6 +248,8 @@ impl CpuModel {
             watch,
             read: 0,
             converted: 0,
+            regroup: super::raw::level() == super::raw::Level::Avx512,
+            regrouped: 0,
         };
         let embedding = ld.matrix("token_embd.weight")?;
         let mut layers = Vec::with_capacity(hyper.layers);
@@ -252,7 +304,7 @@ impl CpuModel {
             sin,
             cache,
             scratch: Scratch::default(),
-            converted_bytes: ld.converted,
+            converted_bytes: ld.converted + ld.regrouped,
         })
     }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::interleave;
 use super::quant::{self, ActKind, Format, Q8Block, Q8KBlock};
 use super::raw::{self, Mapped};
 
@@ -32,6 +33,16 @@ pub struct Weight {
     pub cols: usize,
     row_bytes: usize,
     bytes: Bytes,
+    layout: Layout,
+}
+
+/// How a weight's rows are laid out in its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// As the file stores them.
+    Rows,
+    /// Regrouped eight at a time for the VNNI kernels (`cpu::interleave`).
+    Grouped,
 }
 
 impl Weight {
@@ -54,7 +65,38 @@ impl Weight {
             cols,
             row_bytes,
             bytes: Bytes::Mapped { map, start, len },
+            layout: Layout::Rows,
         })
+    }
+
+    /// A Q4_K or Q8_0 matrix regrouped by [`interleave`].
+    pub fn regrouped(format: Format, rows: usize, cols: usize, data: Vec<u8>) -> Option<Weight> {
+        let group_block = match format {
+            Format::Q4K => interleave::GROUP_BLOCK,
+            Format::Q8_0 => interleave::Q8_GROUP_BLOCK,
+            _ => return None,
+        };
+        let blocks = cols / format.block_values();
+        let ok = rows.is_multiple_of(interleave::ROWS)
+            && cols.is_multiple_of(format.block_values())
+            && data.len() == rows / interleave::ROWS * blocks * group_block;
+        ok.then_some(Weight {
+            format,
+            rows,
+            cols,
+            row_bytes: blocks * format.block_bytes(),
+            bytes: Bytes::Owned(data),
+            layout: Layout::Grouped,
+        })
+    }
+
+    /// Bytes of one group of 8 regrouped rows.
+    fn group_bytes(&self) -> usize {
+        let blocks = self.cols / self.format.block_values();
+        match self.format {
+            Format::Q4K => blocks * interleave::GROUP_BLOCK,
+            _ => blocks * interleave::Q8_GROUP_BLOCK,
+        }
     }
 
     pub fn owned(format: Format, rows: usize, cols: usize, data: Vec<u8>) -> Option<Weight> {
@@ -65,6 +107,7 @@ impl Weight {
             cols,
             row_bytes,
             bytes: Bytes::Owned(data),
+            layout: Layout::Rows,
         })
     }
 
@@ -75,12 +118,20 @@ impl Weight {
         }
     }
 
+    /// Row `r` as stored; not for regrouped weights (never the embedding).
     pub fn row(&self, r: usize) -> &[u8] {
         &self.bytes()[r * self.row_bytes..(r + 1) * self.row_bytes]
     }
 
     /// Row `r` as f32 (the embedding lookup).
     pub fn dequantize_row(&self, r: usize, out: &mut [f32]) {
+        if self.layout == Layout::Grouped {
+            // Only Q8_0 tables are regrouped among those looked up.
+            let (g, lane) = (r / interleave::ROWS, r % interleave::ROWS);
+            let gb = self.group_bytes();
+            interleave::dequantize_q8_0_row(&self.bytes()[g * gb..(g + 1) * gb], lane, out);
+            return;
+        }
         quant::dequantize_row(self.format, self.row(r), out);
     }
 
@@ -101,8 +152,28 @@ impl Weight {
         tokens: std::ops::Range<usize>,
         out: &mut [f32],
     ) {
-        let bytes = &self.bytes()[rows.start * self.row_bytes..rows.end * self.row_bytes];
         let len = tokens.len().min(TOKEN_BLOCK);
+        if self.layout == Layout::Grouped {
+            let gb = self.group_bytes();
+            let (g0, g1) = (rows.start / interleave::ROWS, rows.end / interleave::ROWS);
+            let bytes = &self.bytes()[g0 * gb..g1 * gb];
+            let blocks = self.cols / self.format.block_values();
+            if self.format == Format::Q4K {
+                let mut a: [&[Q8KBlock]; TOKEN_BLOCK] = [&[]; TOKEN_BLOCK];
+                for (slot, t) in a.iter_mut().zip(tokens) {
+                    *slot = acts.q8k(t);
+                }
+                raw::dot_q4k_x8(bytes, blocks, &a[..len], out);
+            } else {
+                let mut a: [&[Q8Block]; TOKEN_BLOCK] = [&[]; TOKEN_BLOCK];
+                for (slot, t) in a.iter_mut().zip(tokens) {
+                    *slot = acts.q8(t);
+                }
+                raw::dot_q8_0_x8(bytes, blocks, &a[..len], out);
+            }
+            return;
+        }
+        let bytes = &self.bytes()[rows.start * self.row_bytes..rows.end * self.row_bytes];
         let (f, rb) = (self.format, self.row_bytes);
         match self.format.act_kind() {
             ActKind::Q8 => {
@@ -193,9 +264,10 @@ impl<'a> Acts<'a> {
 /// Rows per task: enough tasks for the pool to balance (rows are equal
 /// work, but threads are not equally free), few enough that a task's
 /// dispatch is noise.
+/// A multiple of 8, so that tasks split regrouped weights between groups.
 fn rows_per_task(rows: usize) -> usize {
     let threads = rayon::current_num_threads().max(1);
-    (rows / (threads * 8)).clamp(8, 512)
+    (rows / (threads * 8)).clamp(8, 512) / interleave::ROWS * interleave::ROWS
 }
 
 /// `outs[j]` = `acts` × `weights[j]`ᵀ, `(tokens, rows_j)` row-major, for

@@ -16,6 +16,7 @@
 //! the compute pool), [`decoder`] (the forward pass and its KV cache).
 
 pub mod decoder;
+pub mod interleave;
 pub mod matmul;
 pub mod quant;
 pub mod raw;

@@ -106,6 +106,8 @@ impl Format {
 pub struct Q8Block {
     pub d: f32,
     pub sum: f32,
+    /// Σq, for kernels that offset the weights to make them unsigned.
+    pub qsum: i32,
     pub qs: [i8; QK],
 }
 
@@ -136,6 +138,7 @@ pub fn quantize_q8(xs: &[f32], out: &mut Vec<Q8Block>) {
         out.push(Q8Block {
             d,
             sum: d * total as f32,
+            qsum: total,
             qs,
         });
     }

@@ -31,4 +31,36 @@ impl Mapped {
     pub fn bytes(&self) -> &[u8] {
         &self.map
     }
+
+    /// Tells the kernel that the pages of `start..start + len` will not be
+    /// read again soon, so they leave this process's resident memory (they
+    /// stay in the page cache and come back on a later read). For tensors
+    /// copied out at load (regrouped): without it their original pages
+    /// would count twice.
+    pub fn release(&self, start: usize, len: usize) {
+        #[cfg(unix)]
+        {
+            const PAGE: usize = 4096;
+            // Whole pages strictly inside the range, so a neighbour's first
+            // or last page stays.
+            let from = start.div_ceil(PAGE) * PAGE;
+            let to = (start + len) / PAGE * PAGE;
+            if to > from && to <= self.map.len() {
+                // SAFETY: the mapping is a read-only private map of a file:
+                // MADV_DONTNEED drops its pages from this process, and any
+                // later read of them faults the same bytes back in from the
+                // file. No reference into the map is invalidated, and there
+                // are no writes that could be discarded.
+                let _ = unsafe {
+                    self.map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        from,
+                        to - from,
+                    )
+                };
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = (start, len);
+    }
 }

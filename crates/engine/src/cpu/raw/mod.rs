@@ -175,6 +175,47 @@ fn dot_float_at(
     }
 }
 
+/// `out[r · tokens + t]` for every row of the regrouped Q4_K groups in
+/// `data` (see [`crate::cpu::interleave`]), `blocks` super-blocks per row:
+/// the AVX-512 VNNI kernel where it runs, else the scalar reference.
+pub fn dot_q4k_x8(data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
+    use crate::cpu::interleave::{dot_group_scalar, GROUP_BLOCK, ROWS};
+    let group = blocks * GROUP_BLOCK;
+    assert!(group > 0 && data.len().is_multiple_of(group));
+    assert!(acts.iter().all(|a| a.len() >= blocks));
+    assert_eq!(out.len(), data.len() / group * ROWS * acts.len());
+    #[cfg(target_arch = "x86_64")]
+    if level() == Level::Avx512 {
+        // SAFETY: AVX-512 F/BW/VL and VNNI were detected at run time; the
+        // lengths the kernel indexes by were asserted above.
+        unsafe { x86::avx512::dot_q4k_x8(data, blocks, acts, out) };
+        return;
+    }
+    let n = acts.len();
+    for (g, chunk) in data.chunks_exact(group).enumerate() {
+        dot_group_scalar(chunk, acts, &mut out[g * ROWS * n..(g + 1) * ROWS * n]);
+    }
+}
+
+/// As [`dot_q4k_x8`], for regrouped Q8_0 rows and Q8 activations.
+pub fn dot_q8_0_x8(data: &[u8], blocks: usize, acts: &[&[Q8Block]], out: &mut [f32]) {
+    use crate::cpu::interleave::{dot_q8_group_scalar, Q8_GROUP_BLOCK, ROWS};
+    let group = blocks * Q8_GROUP_BLOCK;
+    assert!(group > 0 && data.len().is_multiple_of(group));
+    assert!(acts.iter().all(|a| a.len() >= blocks));
+    assert_eq!(out.len(), data.len() / group * ROWS * acts.len());
+    #[cfg(target_arch = "x86_64")]
+    if level() == Level::Avx512 {
+        // SAFETY: as in `dot_q4k_x8`.
+        unsafe { x86::avx512::dot_q8_0_x8(data, blocks, acts, out) };
+        return;
+    }
+    let n = acts.len();
+    for (g, chunk) in data.chunks_exact(group).enumerate() {
+        dot_q8_group_scalar(chunk, acts, &mut out[g * ROWS * n..(g + 1) * ROWS * n]);
+    }
+}
+
 fn check<T>(rows: &[u8], row_bytes: usize, unit: usize, acts: &[&[T]], units: usize, out: &[f32]) {
     assert!(
         row_bytes > 0 && row_bytes.is_multiple_of(unit) && rows.len().is_multiple_of(row_bytes)

@@ -336,3 +336,138 @@ fn many_rows_in_one_call_give_the_bits_of_one_row_at_a_time() {
         }
     }
 }
+
+#[test]
+fn regrouped_q4k_rows_give_the_dot_products_of_the_rows_as_stored() {
+    use crate::cpu::interleave::regroup_q4k;
+    let mut rng = Rng(21);
+    for cols in [256, 1536] {
+        let rows = 16;
+        let (bytes, _) = weights(GgmlDType::Q4K, rows, cols, &mut rng);
+        let grouped = regroup_q4k(&bytes, rows, cols);
+        let rb = Format::Q4K.row_bytes(cols).unwrap();
+        let blocks = cols / 256;
+        for tokens in [1, 3, 4, 6, 9] {
+            let xs: Vec<Vec<f32>> = (0..tokens).map(|_| rng.values(cols)).collect();
+            let q: Vec<Vec<Q8KBlock>> = xs
+                .iter()
+                .map(|x| {
+                    let mut b = Vec::new();
+                    quantize_q8k(x, &mut b);
+                    b
+                })
+                .collect();
+            let refs: Vec<&[Q8KBlock]> = q.iter().map(|b| b.as_slice()).collect();
+            let mut got = vec![0.0; rows * tokens];
+            dot_q4k_x8(&grouped, blocks, &refs, &mut got);
+            let mut scalar = vec![0.0; rows * tokens];
+            for g in 0..rows / 8 {
+                let group = &grouped[g * blocks * 1184..(g + 1) * blocks * 1184];
+                crate::cpu::interleave::dot_group_scalar(
+                    group,
+                    &refs,
+                    &mut scalar[g * 8 * tokens..(g + 1) * 8 * tokens],
+                );
+            }
+            for r in 0..rows {
+                for t in 0..tokens {
+                    let stored = quant::dot_q8k(Format::Q4K, &bytes[r * rb..(r + 1) * rb], &q[t]);
+                    let (g, s) = (got[r * tokens + t], scalar[r * tokens + t]);
+                    let bound = 1e-5 * stored.abs().max(1.0) * blocks as f32;
+                    assert!(
+                        (g - stored).abs() <= bound,
+                        "row {r} token {t}: {g} vs {stored}"
+                    );
+                    assert!(
+                        (s - stored).abs() <= bound,
+                        "scalar row {r}: {s} vs {stored}"
+                    );
+                }
+            }
+            // The same bits for a token alone.
+            for t in 0..tokens {
+                let mut alone = vec![0.0; rows];
+                dot_q4k_x8(&grouped, blocks, &refs[t..t + 1], &mut alone);
+                for r in 0..rows {
+                    assert_eq!(
+                        alone[r].to_bits(),
+                        got[r * tokens + t].to_bits(),
+                        "row {r} token {t}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn regrouped_q8_0_rows_give_the_dot_products_and_values_of_the_rows_as_stored() {
+    use crate::cpu::interleave::{dequantize_q8_0_row, regroup_q8_0, Q8_GROUP_BLOCK};
+    let mut rng = Rng(33);
+    for cols in [32, 896] {
+        let rows = 16;
+        let (bytes, dense) = weights(GgmlDType::Q8_0, rows, cols, &mut rng);
+        let grouped = regroup_q8_0(&bytes, rows, cols);
+        assert_eq!(
+            grouped.len(),
+            bytes.len(),
+            "regrouped Q8_0 is the same size"
+        );
+        let rb = Format::Q8_0.row_bytes(cols).unwrap();
+        let blocks = cols / 32;
+        let gb = blocks * Q8_GROUP_BLOCK;
+        for r in 0..rows {
+            let mut row = vec![0.0; cols];
+            dequantize_q8_0_row(&grouped[r / 8 * gb..(r / 8 + 1) * gb], r % 8, &mut row);
+            assert_eq!(row, dense[r * cols..(r + 1) * cols], "row {r}");
+        }
+        for tokens in [1, 2, 5, 8] {
+            let xs: Vec<Vec<f32>> = (0..tokens).map(|_| rng.values(cols)).collect();
+            let q: Vec<Vec<Q8Block>> = xs
+                .iter()
+                .map(|x| {
+                    let mut b = Vec::new();
+                    quantize_q8(x, &mut b);
+                    b
+                })
+                .collect();
+            let refs: Vec<&[Q8Block]> = q.iter().map(|b| b.as_slice()).collect();
+            let mut got = vec![0.0; rows * tokens];
+            dot_q8_0_x8(&grouped, blocks, &refs, &mut got);
+            let mut scalar = vec![0.0; rows * tokens];
+            for g in 0..rows / 8 {
+                crate::cpu::interleave::dot_q8_group_scalar(
+                    &grouped[g * gb..(g + 1) * gb],
+                    &refs,
+                    &mut scalar[g * 8 * tokens..(g + 1) * 8 * tokens],
+                );
+            }
+            for r in 0..rows {
+                for t in 0..tokens {
+                    let stored = quant::dot_q8(Format::Q8_0, &bytes[r * rb..(r + 1) * rb], &q[t]);
+                    let (g, s) = (got[r * tokens + t], scalar[r * tokens + t]);
+                    let bound = 1e-5 * stored.abs().max(1.0) * blocks as f32;
+                    assert!(
+                        (g - stored).abs() <= bound,
+                        "row {r} token {t}: {g} vs {stored}"
+                    );
+                    assert!(
+                        (s - stored).abs() <= bound,
+                        "scalar row {r}: {s} vs {stored}"
+                    );
+                }
+            }
+            for t in 0..tokens {
+                let mut alone = vec![0.0; rows];
+                dot_q8_0_x8(&grouped, blocks, &refs[t..t + 1], &mut alone);
+                for r in 0..rows {
+                    assert_eq!(
+                        alone[r].to_bits(),
+                        got[r * tokens + t].to_bits(),
+                        "row {r} token {t}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -494,4 +494,191 @@ pub mod avx512 {
     }
 
     kernels!("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni");
+
+    use crate::cpu::interleave::{GROUP_BLOCK, ROWS};
+
+    /// Regrouped Q4_K rows (`cpu::interleave`) times up to [`TILE`] tokens at
+    /// a time: `out[r · tokens + t]` for every row of the groups in `data`.
+    ///
+    /// [`TILE`]: crate::cpu::raw::TILE
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    pub fn dot_q4k_x8(data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
+        let n = acts.len();
+        let tile = crate::cpu::raw::TILE;
+        for (g, group) in data.chunks_exact(blocks * GROUP_BLOCK).enumerate() {
+            let o = &mut out[g * ROWS * n..(g + 1) * ROWS * n];
+            for (k, a) in acts.chunks(tile).enumerate() {
+                let t0 = k * tile;
+                match a.len() {
+                    // Fewer tokens, more independent chains per token; four
+                    // tokens already fill the 32 registers.
+                    1 => x8::<1, 4>(group, a, o, n, t0),
+                    2 => x8::<2, 2>(group, a, o, n, t0),
+                    3 => x8::<3, 1>(group, a, o, n, t0),
+                    _ => x8::<4, 1>(group, a, o, n, t0),
+                }
+            }
+        }
+    }
+
+    /// Regrouped Q8_0 rows (`cpu::interleave`) times the tokens' Q8
+    /// activations: `out[r · tokens + t]` for every row of the groups.
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    pub fn dot_q8_0_x8(data: &[u8], blocks: usize, acts: &[&[Q8Block]], out: &mut [f32]) {
+        use crate::cpu::interleave::Q8_GROUP_BLOCK;
+        let n = acts.len();
+        let tile = crate::cpu::raw::TILE;
+        for (g, group) in data.chunks_exact(blocks * Q8_GROUP_BLOCK).enumerate() {
+            let o = &mut out[g * ROWS * n..(g + 1) * ROWS * n];
+            for (k, a) in acts.chunks(tile).enumerate() {
+                let t0 = k * tile;
+                match a.len() {
+                    1 => q8x8::<1, 4>(group, a, o, n, t0),
+                    2 => q8x8::<2, 2>(group, a, o, n, t0),
+                    3 => q8x8::<3, 1>(group, a, o, n, t0),
+                    _ => q8x8::<4, 1>(group, a, o, n, t0),
+                }
+            }
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    fn q8x8<const N: usize, const CHAINS: usize>(
+        group: &[u8],
+        acts: &[&[Q8Block]],
+        out: &mut [f32],
+        n: usize,
+        t0: usize,
+    ) {
+        use crate::cpu::interleave::Q8_GROUP_BLOCK;
+        let mut acc = [_mm256_setzero_ps(); N];
+        for (b, blk) in group.chunks_exact(Q8_GROUP_BLOCK).enumerate() {
+            let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
+            let mut sums = [[_mm256_setzero_si256(); CHAINS]; N];
+            for p in 0..8 {
+                let w = load(&blk[16 + 32 * p..]);
+                for t in 0..N {
+                    let a = broadcast4(&acts[t][b].qs, 4 * p);
+                    sums[t][p % CHAINS] = _mm256_dpbusd_epi32(sums[t][p % CHAINS], w, a);
+                }
+            }
+            for t in 0..N {
+                let a = &acts[t][b];
+                let s = sums[t][1..]
+                    .iter()
+                    .fold(sums[t][0], |x, y| _mm256_add_epi32(x, *y));
+                let s = _mm256_sub_epi32(s, _mm256_set1_epi32(128 * a.qsum));
+                acc[t] = _mm256_fmadd_ps(
+                    _mm256_mul_ps(d8, _mm256_set1_ps(a.d)),
+                    _mm256_cvtepi32_ps(s),
+                    acc[t],
+                );
+            }
+        }
+        for t in 0..N {
+            let mut lanes = [0f32; 8];
+            store_f32(&mut lanes, acc[t]);
+            for (r, v) in lanes.iter().enumerate() {
+                out[r * n + t0 + t] = *v;
+            }
+        }
+    }
+
+    /// Four activation bytes broadcast to every row's lane (one
+    /// `vpbroadcastd` from memory).
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    fn broadcast4(q: &[i8], at: usize) -> __m256i {
+        assert!(at + 4 <= q.len());
+        // SAFETY: the 4 bytes at `at` are inside `q` (asserted); the read is
+        // unaligned and of a plain integer.
+        let four = unsafe { std::ptr::read_unaligned(q.as_ptr().add(at).cast::<i32>()) };
+        _mm256_set1_epi32(four)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    fn x8<const N: usize, const CHAINS: usize>(
+        group: &[u8],
+        acts: &[&[Q8KBlock]],
+        out: &mut [f32],
+        n: usize,
+        t0: usize,
+    ) {
+        let m4 = _mm256_set1_epi8(0x0F);
+        let mut acc = [_mm256_setzero_ps(); N];
+        for (sb, blk) in group.chunks_exact(GROUP_BLOCK).enumerate() {
+            let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
+            let dmin8 = _mm256_cvtph_ps(load16(&blk[16..32]));
+            let mut sums = [_mm256_setzero_si256(); N];
+            for c in 0..4 {
+                // Independent chains of `vpdpbusd` (latency ~4 cycles): a
+                // single token needs several to keep the unit busy. Integer
+                // sums, so how they are split changes no bit.
+                let mut lo_acc = [[_mm256_setzero_si256(); CHAINS]; N];
+                let mut hi_acc = [[_mm256_setzero_si256(); CHAINS]; N];
+                for p in 0..8 {
+                    let w = load(&blk[160 + (c * 8 + p) * 32..]);
+                    let lo = _mm256_and_si256(w, m4);
+                    let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(w), m4);
+                    let k = p % CHAINS;
+                    for t in 0..N {
+                        let q = &acts[t][sb].qs;
+                        let a_lo = broadcast4(q, 64 * c + 4 * p);
+                        let a_hi = broadcast4(q, 64 * c + 32 + 4 * p);
+                        lo_acc[t][k] = _mm256_dpbusd_epi32(lo_acc[t][k], lo, a_lo);
+                        hi_acc[t][k] = _mm256_dpbusd_epi32(hi_acc[t][k], hi, a_hi);
+                    }
+                }
+                let lo_acc: [__m256i; N] = std::array::from_fn(|t| {
+                    lo_acc[t][1..]
+                        .iter()
+                        .fold(lo_acc[t][0], |a, b| _mm256_add_epi32(a, *b))
+                });
+                let hi_acc: [__m256i; N] = std::array::from_fn(|t| {
+                    hi_acc[t][1..]
+                        .iter()
+                        .fold(hi_acc[t][0], |a, b| _mm256_add_epi32(a, *b))
+                });
+                let sc_lo = _mm256_cvtepu8_epi32(load8(&blk[32 + 16 * c..]));
+                let sc_hi = _mm256_cvtepu8_epi32(load8(&blk[40 + 16 * c..]));
+                for t in 0..N {
+                    let both = _mm256_add_epi32(
+                        _mm256_mullo_epi32(lo_acc[t], sc_lo),
+                        _mm256_mullo_epi32(hi_acc[t], sc_hi),
+                    );
+                    sums[t] = _mm256_add_epi32(sums[t], both);
+                }
+            }
+            for t in 0..N {
+                let a = &acts[t][sb];
+                let mut mins = _mm256_setzero_si256();
+                for j in 0..8 {
+                    let m = _mm256_cvtepu8_epi32(load8(&blk[96 + 8 * j..]));
+                    let pair = a.bsums[2 * j] as i32 + a.bsums[2 * j + 1] as i32;
+                    mins = _mm256_add_epi32(mins, _mm256_mullo_epi32(m, _mm256_set1_epi32(pair)));
+                }
+                let ad = _mm256_set1_ps(a.d);
+                acc[t] =
+                    _mm256_fmadd_ps(_mm256_mul_ps(d8, ad), _mm256_cvtepi32_ps(sums[t]), acc[t]);
+                acc[t] =
+                    _mm256_fnmadd_ps(_mm256_mul_ps(dmin8, ad), _mm256_cvtepi32_ps(mins), acc[t]);
+            }
+        }
+        for t in 0..N {
+            let mut lanes = [0f32; 8];
+            store_f32(&mut lanes, acc[t]);
+            for (r, v) in lanes.iter().enumerate() {
+                out[r * n + t0 + t] = *v;
+            }
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    fn store_f32(out: &mut [f32; 8], v: __m256) {
+        // SAFETY: `out` is 8 floats, exactly one unaligned 256-bit store.
+        unsafe { _mm256_storeu_ps(out.as_mut_ptr(), v) }
+    }
 }

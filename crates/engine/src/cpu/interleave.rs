@@ -1,0 +1,162 @@
+//! Q4_K and Q8_0 rows regrouped eight at a time, for the AVX-512 VNNI
+//! kernels.
+//!
+//! Why: with the rows as stored, each (row, token) dot product needs two
+//! instructions per 32 weights (`maddubs`, then `madd` by the sub-block's
+//! scale) and a horizontal sum per row. With eight rows side by side, one
+//! `vpdpbusd` multiplies 4 weights of each of 8 rows by the same 4
+//! activations (broadcast), the sub-block scales are applied once per 8
+//! rows, and the 8 results come out in the lanes of one register: prefill,
+//! where the same weights meet many tokens, is bound by these instructions.
+//! The regrouped copy replaces the mapped rows (it is not kept beside them),
+//! and is made only where that kernel runs.
+//!
+//! Q8_0 groups are the same size as the rows they hold: per block of 32,
+//! `d[8]` (f16), then for each 4-byte piece `p` (0–7) the 4 weights of rows
+//! 0–7 in turn, each stored + 128 (unsigned, as `vpdpbusd` wants them; the
+//! kernel takes 128·Σa back out).
+//!
+//! Layout of one Q4_K group of 8 rows and one super-block (1,184 bytes):
+//! `d[8]`, `dmin[8]` (f16), `scales[8 sub-blocks][8 rows]`,
+//! `mins[8][8]` (u8, unpacked), then the nibbles: for each 32-byte chunk
+//! `c` (0–3) of the original block and each 4-byte piece `p` (0–7), the 4
+//! bytes of rows 0–7 in turn.
+
+use rayon::prelude::*;
+
+use super::quant::{f16_at, scales_mins_k4, Q8KBlock, QK_K};
+
+pub const ROWS: usize = 8;
+pub const GROUP_BLOCK: usize = 32 + 128 + 1024;
+/// Bytes of one Q8_0 group of 8 rows and one block of 32.
+pub const Q8_GROUP_BLOCK: usize = 16 + 256;
+const Q8_BLOCK: usize = 34;
+
+/// Regroups a `(rows, cols)` Q8_0 matrix; `rows` a multiple of 8.
+pub fn regroup_q8_0(bytes: &[u8], rows: usize, cols: usize) -> Vec<u8> {
+    let blocks = cols / 32;
+    let row_bytes = blocks * Q8_BLOCK;
+    let mut out = vec![0u8; rows / ROWS * blocks * Q8_GROUP_BLOCK];
+    out.par_chunks_exact_mut(blocks * Q8_GROUP_BLOCK)
+        .enumerate()
+        .for_each(|(g, group)| {
+            for (blk, dst) in group.chunks_exact_mut(Q8_GROUP_BLOCK).enumerate() {
+                for r in 0..ROWS {
+                    let at = (g * ROWS + r) * row_bytes + blk * Q8_BLOCK;
+                    let b = &bytes[at..at + Q8_BLOCK];
+                    dst[2 * r..2 * r + 2].copy_from_slice(&b[0..2]);
+                    for p in 0..8 {
+                        for i in 0..4 {
+                            let w = b[2 + 4 * p + i] as i8;
+                            dst[16 + 32 * p + 4 * r + i] = (w as i16 + 128) as u8;
+                        }
+                    }
+                }
+            }
+        });
+    out
+}
+
+/// Row `lane` of one regrouped Q8_0 group, dequantized (the embedding
+/// lookup of a tied table).
+pub fn dequantize_q8_0_row(group: &[u8], lane: usize, out: &mut [f32]) {
+    for (blk, o) in group
+        .chunks_exact(Q8_GROUP_BLOCK)
+        .zip(out.chunks_exact_mut(32))
+    {
+        let d = f16_at(blk, 2 * lane);
+        for p in 0..8 {
+            for i in 0..4 {
+                o[4 * p + i] = d * (blk[16 + 32 * p + 4 * lane + i] as i32 - 128) as f32;
+            }
+        }
+    }
+}
+
+/// The scalar reference for one regrouped Q8_0 group: `out[r · tokens + t]`.
+pub fn dot_q8_group_scalar(group: &[u8], acts: &[&[super::quant::Q8Block]], out: &mut [f32]) {
+    let n = acts.len();
+    for r in 0..ROWS {
+        for (t, a) in acts.iter().enumerate() {
+            let mut acc = 0f32;
+            for (blk, a) in group.chunks_exact(Q8_GROUP_BLOCK).zip(a.iter()) {
+                let mut s = 0i32;
+                for p in 0..8 {
+                    for i in 0..4 {
+                        s += blk[16 + 32 * p + 4 * r + i] as i32 * a.qs[4 * p + i] as i32;
+                    }
+                }
+                s -= 128 * a.qsum;
+                acc += f16_at(blk, 2 * r) * a.d * s as f32;
+            }
+            out[r * n + t] = acc;
+        }
+    }
+}
+const Q4K_BLOCK: usize = 144;
+
+/// Regroups a `(rows, cols)` Q4_K matrix; `rows` must be a multiple of 8
+/// and `bytes` exactly the matrix.
+pub fn regroup_q4k(bytes: &[u8], rows: usize, cols: usize) -> Vec<u8> {
+    let blocks = cols / QK_K;
+    let row_bytes = blocks * Q4K_BLOCK;
+    let mut out = vec![0u8; rows / ROWS * blocks * GROUP_BLOCK];
+    out.par_chunks_exact_mut(blocks * GROUP_BLOCK)
+        .enumerate()
+        .for_each(|(g, group)| {
+            for (sb, dst) in group.chunks_exact_mut(GROUP_BLOCK).enumerate() {
+                for r in 0..ROWS {
+                    let at = (g * ROWS + r) * row_bytes + sb * Q4K_BLOCK;
+                    let b = &bytes[at..at + Q4K_BLOCK];
+                    dst[2 * r..2 * r + 2].copy_from_slice(&b[0..2]);
+                    dst[16 + 2 * r..16 + 2 * r + 2].copy_from_slice(&b[2..4]);
+                    let (sc, mn) = scales_mins_k4(&b[4..16]);
+                    for j in 0..8 {
+                        dst[32 + 8 * j + r] = sc[j];
+                        dst[96 + 8 * j + r] = mn[j];
+                    }
+                    for c in 0..4 {
+                        for p in 0..8 {
+                            let to = 160 + (c * 8 + p) * 32 + 4 * r;
+                            let from = 16 + 32 * c + 4 * p;
+                            dst[to..to + 4].copy_from_slice(&b[from..from + 4]);
+                        }
+                    }
+                }
+            }
+        });
+    out
+}
+
+/// The scalar reference for one group: `out[r · tokens + t]` for its 8
+/// rows, with the arithmetic of `quant::dot_q8k` (integer sums, one f32
+/// product per block).
+pub fn dot_group_scalar(group: &[u8], acts: &[&[Q8KBlock]], out: &mut [f32]) {
+    let n = acts.len();
+    for r in 0..ROWS {
+        for (t, a) in acts.iter().enumerate() {
+            let mut acc = 0f32;
+            for (sb, blk) in group.chunks_exact(GROUP_BLOCK).enumerate() {
+                let a = &a[sb];
+                let (d, dmin) = (f16_at(blk, 2 * r), f16_at(blk, 16 + 2 * r));
+                let mut s = 0i32;
+                let mut m = 0i32;
+                for j in 0..8 {
+                    let (c, high) = (j / 2, j % 2 == 1);
+                    let mut part = 0i32;
+                    for i in 0..32 {
+                        let (p, b) = (i / 4, i % 4);
+                        let byte = blk[160 + (c * 8 + p) * 32 + 4 * r + b];
+                        let q = if high { byte >> 4 } else { byte & 0xF };
+                        part += q as i32 * a.qs[32 * j + i] as i32;
+                    }
+                    s += blk[32 + 8 * j + r] as i32 * part;
+                    m += blk[96 + 8 * j + r] as i32
+                        * (a.bsums[2 * j] as i32 + a.bsums[2 * j + 1] as i32);
+                }
+                acc += a.d * d * s as f32 - a.d * dmin * m as f32;
+            }
+            out[r * n + t] = acc;
+        }
+    }
+}
