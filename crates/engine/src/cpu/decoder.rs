@@ -120,11 +120,11 @@ impl<'a> Loader<'a> {
             _ => return Err(self.corrupt(name, "no es una matriz")),
         };
         let start = self.file.content.tensor_data_offset as usize + info.offset as usize;
-        // Q4_K tables are looked up by row, which the regrouped layout does
-        // not serve; Q8_0 ones it does.
+        // Q4_K tables are looked up by row, which its regrouped layout does
+        // not serve; Q8_0 and Q6_K ones it does.
         let regroup = match info.ggml_dtype {
             GgmlDType::Q4K => name != "token_embd.weight",
-            GgmlDType::Q8_0 => true,
+            GgmlDType::Q8_0 | GgmlDType::Q6K => true,
             _ => false,
         };
         if regroup && self.regroup {
@@ -162,7 +162,7 @@ impl<'a> Loader<'a> {
             .ok_or_else(|| self.corrupt(name, "no se pudo convertir"))
     }
 
-    /// A Q4_K or Q8_0 matrix regrouped for the VNNI kernels, its mapped
+    /// A Q4_K, Q6_K or Q8_0 matrix regrouped for the VNNI kernels, its mapped
     /// original released afterwards (so it is not resident twice); `None`
     /// when its rows are not a multiple of 8.
     fn regrouped(
@@ -185,6 +185,7 @@ impl<'a> Loader<'a> {
         };
         let data = match format {
             Format::Q4K => interleave::regroup_q4k(bytes, rows, cols),
+            Format::Q6K => interleave::regroup_q6k(bytes, rows, cols),
             _ => interleave::regroup_q8_0(bytes, rows, cols),
         };
         self.map.release(start, len);

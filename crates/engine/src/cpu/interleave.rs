@@ -1,4 +1,4 @@
-//! Q4_K and Q8_0 rows regrouped eight at a time, for the AVX-512 VNNI
+//! Q4_K, Q6_K and Q8_0 rows regrouped eight at a time, for the AVX-512 VNNI
 //! kernels.
 //!
 //! Why: with the rows as stored, each (row, token) dot product needs two
@@ -55,6 +55,92 @@ pub fn regroup_q8_0(bytes: &[u8], rows: usize, cols: usize) -> Vec<u8> {
             }
         });
     out
+}
+
+/// Bytes of one Q6_K group of 8 rows and one super-block (8 × 210).
+pub const Q6_GROUP_BLOCK: usize = 16 + 128 + 2 * 8 * 96;
+const Q6_BLOCK: usize = 210;
+
+/// Regroups a `(rows, cols)` Q6_K matrix; `rows` a multiple of 8. Per
+/// group and super-block: `d[8]` (f16), `scales[16][8]` (i8), then for each
+/// half `h` and 4-byte piece `p`: rows 0–7 of `ql[64h + 4p..]`, of
+/// `ql[64h + 32 + 4p..]` and of `qh[32h + 4p..]`, 32 bytes each.
+pub fn regroup_q6k(bytes: &[u8], rows: usize, cols: usize) -> Vec<u8> {
+    let blocks = cols / QK_K;
+    let row_bytes = blocks * Q6_BLOCK;
+    let mut out = vec![0u8; rows / ROWS * blocks * Q6_GROUP_BLOCK];
+    out.par_chunks_exact_mut(blocks * Q6_GROUP_BLOCK)
+        .enumerate()
+        .for_each(|(g, group)| {
+            for (sb, dst) in group.chunks_exact_mut(Q6_GROUP_BLOCK).enumerate() {
+                for r in 0..ROWS {
+                    let at = (g * ROWS + r) * row_bytes + sb * Q6_BLOCK;
+                    let b = &bytes[at..at + Q6_BLOCK];
+                    dst[2 * r..2 * r + 2].copy_from_slice(&b[208..210]);
+                    for j in 0..16 {
+                        dst[16 + 8 * j + r] = b[192 + j];
+                    }
+                    for h in 0..2 {
+                        for p in 0..8 {
+                            let base = 144 + (h * 8 + p) * 96 + 4 * r;
+                            let (ql, qh) = (64 * h + 4 * p, 128 + 32 * h + 4 * p);
+                            dst[base..base + 4].copy_from_slice(&b[ql..ql + 4]);
+                            dst[base + 32..base + 36].copy_from_slice(&b[ql + 32..ql + 36]);
+                            dst[base + 64..base + 68].copy_from_slice(&b[qh..qh + 4]);
+                        }
+                    }
+                }
+            }
+        });
+    out
+}
+
+/// The 6-bit value (0–63, stored + 32) at position `i` of row `lane` of a
+/// regrouped Q6_K super-block.
+fn q6_value(blk: &[u8], lane: usize, i: usize) -> i32 {
+    let (h, k, l) = (i / 128, (i % 128) / 32, i % 32);
+    let (p, b) = (l / 4, l % 4);
+    let base = 144 + (h * 8 + p) * 96 + 4 * lane + b;
+    let ql = blk[base + 32 * (k % 2)];
+    let qh = blk[base + 64];
+    let low = if k < 2 { ql & 0xF } else { ql >> 4 };
+    (low | (((qh >> (2 * k)) & 3) << 4)) as i32
+}
+
+/// Row `lane` of one regrouped Q6_K group, dequantized (a tied table's
+/// embedding lookup).
+pub fn dequantize_q6k_row(group: &[u8], lane: usize, out: &mut [f32]) {
+    for (blk, o) in group
+        .chunks_exact(Q6_GROUP_BLOCK)
+        .zip(out.chunks_exact_mut(QK_K))
+    {
+        let d = f16_at(blk, 2 * lane);
+        for (i, o) in o.iter_mut().enumerate() {
+            let sc = blk[16 + 8 * (i / 16) + lane] as i8 as f32;
+            *o = d * sc * (q6_value(blk, lane, i) - 32) as f32;
+        }
+    }
+}
+
+/// The scalar reference for one regrouped Q6_K group: `out[r · tokens + t]`.
+pub fn dot_q6_group_scalar(group: &[u8], acts: &[&[Q8KBlock]], out: &mut [f32]) {
+    let n = acts.len();
+    for r in 0..ROWS {
+        for (t, a) in acts.iter().enumerate() {
+            let mut acc = 0f32;
+            for (blk, a) in group.chunks_exact(Q6_GROUP_BLOCK).zip(a.iter()) {
+                let mut s = 0i32;
+                for g in 0..16 {
+                    let part: i32 = (0..16)
+                        .map(|l| (q6_value(blk, r, 16 * g + l) - 32) * a.qs[16 * g + l] as i32)
+                        .sum();
+                    s += blk[16 + 8 * g + r] as i8 as i32 * part;
+                }
+                acc += f16_at(blk, 2 * r) * a.d * s as f32;
+            }
+            out[r * n + t] = acc;
+        }
+    }
 }
 
 /// Row `lane` of one regrouped Q8_0 group, dequantized (the embedding

@@ -69,10 +69,11 @@ impl Weight {
         })
     }
 
-    /// A Q4_K or Q8_0 matrix regrouped by [`interleave`].
+    /// A Q4_K, Q6_K or Q8_0 matrix regrouped by [`interleave`].
     pub fn regrouped(format: Format, rows: usize, cols: usize, data: Vec<u8>) -> Option<Weight> {
         let group_block = match format {
             Format::Q4K => interleave::GROUP_BLOCK,
+            Format::Q6K => interleave::Q6_GROUP_BLOCK,
             Format::Q8_0 => interleave::Q8_GROUP_BLOCK,
             _ => return None,
         };
@@ -95,6 +96,7 @@ impl Weight {
         let blocks = self.cols / self.format.block_values();
         match self.format {
             Format::Q4K => blocks * interleave::GROUP_BLOCK,
+            Format::Q6K => blocks * interleave::Q6_GROUP_BLOCK,
             _ => blocks * interleave::Q8_GROUP_BLOCK,
         }
     }
@@ -126,10 +128,15 @@ impl Weight {
     /// Row `r` as f32 (the embedding lookup).
     pub fn dequantize_row(&self, r: usize, out: &mut [f32]) {
         if self.layout == Layout::Grouped {
-            // Only Q8_0 tables are regrouped among those looked up.
+            // Q8_0 and Q6_K tables may be regrouped (a Q4_K one is not).
             let (g, lane) = (r / interleave::ROWS, r % interleave::ROWS);
             let gb = self.group_bytes();
-            interleave::dequantize_q8_0_row(&self.bytes()[g * gb..(g + 1) * gb], lane, out);
+            let group = &self.bytes()[g * gb..(g + 1) * gb];
+            if self.format == Format::Q6K {
+                interleave::dequantize_q6k_row(group, lane, out);
+            } else {
+                interleave::dequantize_q8_0_row(group, lane, out);
+            }
             return;
         }
         quant::dequantize_row(self.format, self.row(r), out);
@@ -158,12 +165,16 @@ impl Weight {
             let (g0, g1) = (rows.start / interleave::ROWS, rows.end / interleave::ROWS);
             let bytes = &self.bytes()[g0 * gb..g1 * gb];
             let blocks = self.cols / self.format.block_values();
-            if self.format == Format::Q4K {
+            if self.format.act_kind() == ActKind::Q8K {
                 let mut a: [&[Q8KBlock]; TOKEN_BLOCK] = [&[]; TOKEN_BLOCK];
                 for (slot, t) in a.iter_mut().zip(tokens) {
                     *slot = acts.q8k(t);
                 }
-                raw::dot_q4k_x8(bytes, blocks, &a[..len], out);
+                if self.format == Format::Q6K {
+                    raw::dot_q6k_x8(bytes, blocks, &a[..len], out);
+                } else {
+                    raw::dot_q4k_x8(bytes, blocks, &a[..len], out);
+                }
             } else {
                 let mut a: [&[Q8Block]; TOKEN_BLOCK] = [&[]; TOKEN_BLOCK];
                 for (slot, t) in a.iter_mut().zip(tokens) {

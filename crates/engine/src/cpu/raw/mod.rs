@@ -216,6 +216,25 @@ pub fn dot_q8_0_x8(data: &[u8], blocks: usize, acts: &[&[Q8Block]], out: &mut [f
     }
 }
 
+/// As [`dot_q4k_x8`], for regrouped Q6_K rows.
+pub fn dot_q6k_x8(data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
+    use crate::cpu::interleave::{dot_q6_group_scalar, Q6_GROUP_BLOCK, ROWS};
+    let group = blocks * Q6_GROUP_BLOCK;
+    assert!(group > 0 && data.len().is_multiple_of(group));
+    assert!(acts.iter().all(|a| a.len() >= blocks));
+    assert_eq!(out.len(), data.len() / group * ROWS * acts.len());
+    #[cfg(target_arch = "x86_64")]
+    if level() == Level::Avx512 {
+        // SAFETY: as in `dot_q4k_x8`.
+        unsafe { x86::avx512::dot_q6k_x8(data, blocks, acts, out) };
+        return;
+    }
+    let n = acts.len();
+    for (g, chunk) in data.chunks_exact(group).enumerate() {
+        dot_q6_group_scalar(chunk, acts, &mut out[g * ROWS * n..(g + 1) * ROWS * n]);
+    }
+}
+
 fn check<T>(rows: &[u8], row_bytes: usize, unit: usize, acts: &[&[T]], units: usize, out: &[f32]) {
     assert!(
         row_bytes > 0 && row_bytes.is_multiple_of(unit) && rows.len().is_multiple_of(row_bytes)

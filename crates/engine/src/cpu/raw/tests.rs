@@ -471,3 +471,80 @@ fn regrouped_q8_0_rows_give_the_dot_products_and_values_of_the_rows_as_stored() 
         }
     }
 }
+
+#[test]
+fn regrouped_q6k_rows_give_the_dot_products_and_values_of_the_rows_as_stored() {
+    use crate::cpu::interleave::{dequantize_q6k_row, regroup_q6k, Q6_GROUP_BLOCK};
+    let mut rng = Rng(44);
+    for cols in [256, 1536] {
+        let rows = 16;
+        let (bytes, dense) = weights(GgmlDType::Q6K, rows, cols, &mut rng);
+        let grouped = regroup_q6k(&bytes, rows, cols);
+        assert_eq!(
+            grouped.len(),
+            bytes.len(),
+            "regrouped Q6_K is the same size"
+        );
+        let rb = Format::Q6K.row_bytes(cols).unwrap();
+        let blocks = cols / 256;
+        let gb = blocks * Q6_GROUP_BLOCK;
+        for r in 0..rows {
+            let mut row = vec![0.0; cols];
+            dequantize_q6k_row(&grouped[r / 8 * gb..(r / 8 + 1) * gb], r % 8, &mut row);
+            for (g, e) in row.iter().zip(&dense[r * cols..(r + 1) * cols]) {
+                assert!(
+                    (g - e).abs() <= 1e-6 * e.abs().max(1.0),
+                    "row {r}: {g} vs {e}"
+                );
+            }
+        }
+        for tokens in [1, 2, 5, 8] {
+            let xs: Vec<Vec<f32>> = (0..tokens).map(|_| rng.values(cols)).collect();
+            let q: Vec<Vec<Q8KBlock>> = xs
+                .iter()
+                .map(|x| {
+                    let mut b = Vec::new();
+                    quantize_q8k(x, &mut b);
+                    b
+                })
+                .collect();
+            let refs: Vec<&[Q8KBlock]> = q.iter().map(|b| b.as_slice()).collect();
+            let mut got = vec![0.0; rows * tokens];
+            dot_q6k_x8(&grouped, blocks, &refs, &mut got);
+            let mut scalar = vec![0.0; rows * tokens];
+            for g in 0..rows / 8 {
+                crate::cpu::interleave::dot_q6_group_scalar(
+                    &grouped[g * gb..(g + 1) * gb],
+                    &refs,
+                    &mut scalar[g * 8 * tokens..(g + 1) * 8 * tokens],
+                );
+            }
+            for r in 0..rows {
+                for t in 0..tokens {
+                    let stored = quant::dot_q8k(Format::Q6K, &bytes[r * rb..(r + 1) * rb], &q[t]);
+                    let (g, s) = (got[r * tokens + t], scalar[r * tokens + t]);
+                    let bound = 1e-5 * stored.abs().max(1.0) * blocks as f32;
+                    assert!(
+                        (g - stored).abs() <= bound,
+                        "row {r} token {t}: {g} vs {stored}"
+                    );
+                    assert!(
+                        (s - stored).abs() <= bound,
+                        "scalar row {r}: {s} vs {stored}"
+                    );
+                }
+            }
+            for t in 0..tokens {
+                let mut alone = vec![0.0; rows];
+                dot_q6k_x8(&grouped, blocks, &refs[t..t + 1], &mut alone);
+                for r in 0..rows {
+                    assert_eq!(
+                        alone[r].to_bits(),
+                        got[r * tokens + t].to_bits(),
+                        "row {r} token {t}"
+                    );
+                }
+            }
+        }
+    }
+}

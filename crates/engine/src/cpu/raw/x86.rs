@@ -585,6 +585,110 @@ pub mod avx512 {
         }
     }
 
+    /// Regrouped Q6_K rows (`cpu::interleave`) times the tokens' Q8_K
+    /// activations: `out[r · tokens + t]` for every row of the groups.
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    pub fn dot_q6k_x8(data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
+        use crate::cpu::interleave::Q6_GROUP_BLOCK;
+        let n = acts.len();
+        let tile = crate::cpu::raw::TILE;
+        for (g, group) in data.chunks_exact(blocks * Q6_GROUP_BLOCK).enumerate() {
+            let o = &mut out[g * ROWS * n..(g + 1) * ROWS * n];
+            for (k, a) in acts.chunks(tile).enumerate() {
+                let t0 = k * tile;
+                match a.len() {
+                    1 => q6x8::<1, 2>(group, a, o, n, t0),
+                    2 => q6x8::<2, 1>(group, a, o, n, t0),
+                    3 => q6x8::<3, 1>(group, a, o, n, t0),
+                    _ => q6x8::<4, 1>(group, a, o, n, t0),
+                }
+            }
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    fn q6x8<const N: usize, const CHAINS: usize>(
+        group: &[u8],
+        acts: &[&[Q8KBlock]],
+        out: &mut [f32],
+        n: usize,
+        t0: usize,
+    ) {
+        use crate::cpu::interleave::Q6_GROUP_BLOCK;
+        let m4 = _mm256_set1_epi8(0x0F);
+        let m3 = _mm256_set1_epi8(3);
+        let mut acc = [_mm256_setzero_ps(); N];
+        for (sb, blk) in group.chunks_exact(Q6_GROUP_BLOCK).enumerate() {
+            let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
+            let mut sums = [_mm256_setzero_si256(); N];
+            for h in 0..2 {
+                // Each 16 values of each quarter have their own scale: one
+                // pass per half of the pieces.
+                for s in 0..2 {
+                    let mut q_acc = [[[_mm256_setzero_si256(); CHAINS]; 4]; N];
+                    for p in 4 * s..4 * s + 4 {
+                        let base = 144 + (h * 8 + p) * 96;
+                        let ql0 = load(&blk[base..]);
+                        let ql1 = load(&blk[base + 32..]);
+                        let qh = load(&blk[base + 64..]);
+                        let high = |v: __m256i| _mm256_slli_epi16::<4>(_mm256_and_si256(v, m3));
+                        let q = [
+                            _mm256_or_si256(_mm256_and_si256(ql0, m4), high(qh)),
+                            _mm256_or_si256(
+                                _mm256_and_si256(ql1, m4),
+                                high(_mm256_srli_epi16::<2>(qh)),
+                            ),
+                            _mm256_or_si256(
+                                _mm256_and_si256(_mm256_srli_epi16::<4>(ql0), m4),
+                                high(_mm256_srli_epi16::<4>(qh)),
+                            ),
+                            _mm256_or_si256(
+                                _mm256_and_si256(_mm256_srli_epi16::<4>(ql1), m4),
+                                high(_mm256_srli_epi16::<6>(qh)),
+                            ),
+                        ];
+                        let c = p % CHAINS;
+                        for t in 0..N {
+                            let a = &acts[t][sb].qs;
+                            for k in 0..4 {
+                                let x = broadcast4(a, 128 * h + 32 * k + 4 * p);
+                                q_acc[t][k][c] = _mm256_dpbusd_epi32(q_acc[t][k][c], q[k], x);
+                            }
+                        }
+                    }
+                    for t in 0..N {
+                        let a = &acts[t][sb];
+                        for k in 0..4 {
+                            let g = 8 * h + 2 * k + s;
+                            let chains = &q_acc[t][k];
+                            let sum = chains[1..]
+                                .iter()
+                                .fold(chains[0], |x, y| _mm256_add_epi32(x, *y));
+                            // The stored values are q + 32.
+                            let sum =
+                                _mm256_sub_epi32(sum, _mm256_set1_epi32(32 * a.bsums[g] as i32));
+                            let sc = _mm256_cvtepi8_epi32(load8(&blk[16 + 8 * g..]));
+                            sums[t] = _mm256_add_epi32(sums[t], _mm256_mullo_epi32(sum, sc));
+                        }
+                    }
+                }
+            }
+            for t in 0..N {
+                let ad = _mm256_set1_ps(acts[t][sb].d);
+                acc[t] =
+                    _mm256_fmadd_ps(_mm256_mul_ps(d8, ad), _mm256_cvtepi32_ps(sums[t]), acc[t]);
+            }
+        }
+        for t in 0..N {
+            let mut lanes = [0f32; 8];
+            store_f32(&mut lanes, acc[t]);
+            for (r, v) in lanes.iter().enumerate() {
+                out[r * n + t0 + t] = *v;
+            }
+        }
+    }
+
     /// Four activation bytes broadcast to every row's lane (one
     /// `vpbroadcastd` from memory).
     #[inline]
