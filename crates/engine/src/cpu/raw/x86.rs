@@ -659,9 +659,8 @@ pub mod avx512 {
                     }
                     for t in 0..N {
                         let a = &acts[t][sb];
-                        for k in 0..4 {
+                        for (k, chains) in q_acc[t].iter().enumerate() {
                             let g = 8 * h + 2 * k + s;
-                            let chains = &q_acc[t][k];
                             let sum = chains[1..]
                                 .iter()
                                 .fold(chains[0], |x, y| _mm256_add_epi32(x, *y));
