@@ -1,5 +1,6 @@
-//! The only code in the workspace allowed `unsafe`: the AVX2 kernels and
-//! the read-only memory map of a model file. Everything here is reached
+//! The only code in the workspace allowed `unsafe`: the x86-64 kernels
+//! (AVX2, and AVX-512 VNNI with the regrouped layouts of
+//! [`crate::cpu::interleave`]) and the read-only memory map of a model file. Everything here is reached
 //! through safe functions that check what the unsafe blocks rely on
 //! (slice lengths, CPU features detected at run time).
 //!
