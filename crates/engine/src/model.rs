@@ -192,21 +192,7 @@ impl Model {
         device: &Device,
         watch: LoadWatch<'_>,
     ) -> Result<Model> {
-        check_load(file, arch, hyper, context)?;
-        let backend = if device.is_cpu() {
-            Backend::Cpu(Box::new(crate::cpu::CpuModel::load(
-                file, arch, hyper, context, watch,
-            )?))
-        } else {
-            Backend::Candle(Box::new(CandleModel::load(
-                file, arch, hyper, context, device, watch,
-            )?))
-        };
-        Ok(Model {
-            arch,
-            hyper: hyper.clone(),
-            backend,
-        })
+        Model::build(file, arch, hyper, context, device, watch, !device.is_cpu())
     }
 
     /// The candle path on any device, CPU included: what the GPUs run, kept
@@ -219,13 +205,32 @@ impl Model {
         device: &Device,
         watch: LoadWatch<'_>,
     ) -> Result<Model> {
+        Model::build(file, arch, hyper, context, device, watch, true)
+    }
+
+    fn build(
+        file: &GgufFile,
+        arch: Architecture,
+        hyper: &Hyper,
+        context: usize,
+        device: &Device,
+        watch: LoadWatch<'_>,
+        candle: bool,
+    ) -> Result<Model> {
         check_load(file, arch, hyper, context)?;
+        let backend = if candle {
+            Backend::Candle(Box::new(CandleModel::load(
+                file, arch, hyper, context, device, watch,
+            )?))
+        } else {
+            Backend::Cpu(Box::new(crate::cpu::CpuModel::load(
+                file, arch, hyper, context, watch,
+            )?))
+        };
         Ok(Model {
             arch,
             hyper: hyper.clone(),
-            backend: Backend::Candle(Box::new(CandleModel::load(
-                file, arch, hyper, context, device, watch,
-            )?)),
+            backend,
         })
     }
 
@@ -486,16 +491,13 @@ impl CandleModel {
 
 /// cos/sin for every position of the context, `(context, head_dim / 2)`.
 fn rope_tables(h: &Hyper, context: usize, device: &Device) -> Result<(Tensor, Tensor)> {
-    let half = h.head_dim / 2;
-    let inv: Vec<f32> = (0..half)
-        .map(|i| 1.0 / h.rope_theta.powf(2.0 * i as f64 / h.head_dim as f64) as f32)
-        .collect();
-    let inv = Tensor::from_vec(inv, (1, half), device)?;
-    let positions = Tensor::arange(0u32, context as u32, device)?
-        .to_dtype(DType::F32)?
-        .reshape((context, 1))?;
-    let freqs = positions.broadcast_mul(&inv)?;
-    Ok((freqs.cos()?, freqs.sin()?))
+    // The same tables as the CPU path's, so both rotate by the same bits.
+    let (cos, sin) = crate::cpu::decoder::rope_tables(h, context);
+    let shape = (context, h.head_dim / 2);
+    Ok((
+        Tensor::from_vec(cos, shape, device)?,
+        Tensor::from_vec(sin, shape, device)?,
+    ))
 }
 
 /// Rotary embedding on `(1, n, heads, head_dim)`. Qwen rotates the two

@@ -463,9 +463,9 @@ fn add(x: &mut [f32], y: &[f32]) {
     }
 }
 
-/// cos/sin of every position, as the candle path computes them (f32
-/// positions times f32 inverse frequencies).
-fn rope_tables(h: &Hyper, context: usize) -> (Vec<f32>, Vec<f32>) {
+/// cos/sin of every position, `[position][head_dim / 2]`: f32 positions
+/// times f32 inverse frequencies (the candle path uses these tables too).
+pub(crate) fn rope_tables(h: &Hyper, context: usize) -> (Vec<f32>, Vec<f32>) {
     let half = h.head_dim / 2;
     let inv: Vec<f32> = (0..half)
         .map(|i| 1.0 / h.rope_theta.powf(2.0 * i as f64 / h.head_dim as f64) as f32)

@@ -337,62 +337,96 @@ fn many_rows_in_one_call_give_the_bits_of_one_row_at_a_time() {
     }
 }
 
-#[test]
-fn regrouped_q4k_rows_give_the_dot_products_of_the_rows_as_stored() {
-    use crate::cpu::interleave::regroup_q4k;
-    let mut rng = Rng(21);
-    for cols in [256, 1536] {
+/// Row `lane` of one group, dequantized into the slice.
+type RowReader = fn(&[u8], usize, &mut [f32]);
+
+/// A kernel over whole groups: data, blocks per row, activations, output.
+type GroupKernel<A> = fn(&[u8], usize, &[&[A]], &mut [f32]);
+/// The scalar reference for one group.
+type GroupReference<A> = fn(&[u8], &[&[A]], &mut [f32]);
+
+/// How one regrouped layout is made, read and multiplied.
+struct Regrouped<A> {
+    format: Format,
+    dtype: GgmlDType,
+    cols: [usize; 2],
+    group_block: usize,
+    regroup: fn(&[u8], usize, usize) -> Vec<u8>,
+    dequantize: Option<RowReader>,
+    quantize: fn(&[f32], &mut Vec<A>),
+    kernel: GroupKernel<A>,
+    scalar: GroupReference<A>,
+    stored: fn(Format, &[u8], &[A]) -> f32,
+}
+
+/// A regrouped matrix gives the values (where it is looked up) and the dot
+/// products of its rows as stored, in the kernel and in the scalar
+/// reference, and the same bits for a token alone or in any batch.
+fn check_regrouped<A>(case: Regrouped<A>, seed: u64) {
+    let mut rng = Rng(seed);
+    for cols in case.cols {
         let rows = 16;
-        let (bytes, _) = weights(GgmlDType::Q4K, rows, cols, &mut rng);
-        let grouped = regroup_q4k(&bytes, rows, cols);
-        let rb = Format::Q4K.row_bytes(cols).unwrap();
-        let blocks = cols / 256;
-        for tokens in [1, 3, 4, 6, 9] {
-            let xs: Vec<Vec<f32>> = (0..tokens).map(|_| rng.values(cols)).collect();
-            let q: Vec<Vec<Q8KBlock>> = xs
-                .iter()
-                .map(|x| {
-                    let mut b = Vec::new();
-                    quantize_q8k(x, &mut b);
-                    b
-                })
-                .collect();
-            let refs: Vec<&[Q8KBlock]> = q.iter().map(|b| b.as_slice()).collect();
-            let mut got = vec![0.0; rows * tokens];
-            dot_q4k_x8(&grouped, blocks, &refs, &mut got);
-            let mut scalar = vec![0.0; rows * tokens];
-            for g in 0..rows / 8 {
-                let group = &grouped[g * blocks * 1184..(g + 1) * blocks * 1184];
-                crate::cpu::interleave::dot_group_scalar(
-                    group,
-                    &refs,
-                    &mut scalar[g * 8 * tokens..(g + 1) * 8 * tokens],
-                );
-            }
+        let (bytes, dense) = weights(case.dtype, rows, cols, &mut rng);
+        let grouped = (case.regroup)(&bytes, rows, cols);
+        let rb = case.format.row_bytes(cols).unwrap();
+        let blocks = cols / case.format.block_values();
+        let gb = blocks * case.group_block;
+        assert_eq!(grouped.len(), rows / 8 * gb);
+        if let Some(dequantize) = case.dequantize {
             for r in 0..rows {
-                for t in 0..tokens {
-                    let stored = quant::dot_q8k(Format::Q4K, &bytes[r * rb..(r + 1) * rb], &q[t]);
-                    let (g, s) = (got[r * tokens + t], scalar[r * tokens + t]);
-                    let bound = 1e-5 * stored.abs().max(1.0) * blocks as f32;
+                let mut row = vec![0.0; cols];
+                dequantize(&grouped[r / 8 * gb..(r / 8 + 1) * gb], r % 8, &mut row);
+                for (g, e) in row.iter().zip(&dense[r * cols..(r + 1) * cols]) {
                     assert!(
-                        (g - stored).abs() <= bound,
-                        "row {r} token {t}: {g} vs {stored}"
-                    );
-                    assert!(
-                        (s - stored).abs() <= bound,
-                        "scalar row {r}: {s} vs {stored}"
+                        (g - e).abs() <= 1e-6 * e.abs().max(1.0),
+                        "{:?} row {r}",
+                        case.format
                     );
                 }
             }
-            // The same bits for a token alone.
+        }
+        for tokens in [1, 2, 3, 4, 5, 8, 9] {
+            let q: Vec<Vec<A>> = (0..tokens)
+                .map(|_| {
+                    let mut b = Vec::new();
+                    (case.quantize)(&rng.values(cols), &mut b);
+                    b
+                })
+                .collect();
+            let refs: Vec<&[A]> = q.iter().map(|b| b.as_slice()).collect();
+            let mut got = vec![0.0; rows * tokens];
+            (case.kernel)(&grouped, blocks, &refs, &mut got);
+            let mut scalar = vec![0.0; rows * tokens];
+            for g in 0..rows / 8 {
+                let out = &mut scalar[g * 8 * tokens..(g + 1) * 8 * tokens];
+                (case.scalar)(&grouped[g * gb..(g + 1) * gb], &refs, out);
+            }
+            for r in 0..rows {
+                for t in 0..tokens {
+                    let stored = (case.stored)(case.format, &bytes[r * rb..(r + 1) * rb], &q[t]);
+                    let (g, s) = (got[r * tokens + t], scalar[r * tokens + t]);
+                    let bound = 1e-5 * stored.abs().max(1.0) * blocks as f32;
+                    let f = case.format;
+                    assert!(
+                        (g - stored).abs() <= bound,
+                        "{f:?} row {r} token {t}: {g} vs {stored}"
+                    );
+                    assert!(
+                        (s - stored).abs() <= bound,
+                        "{f:?} scalar row {r}: {s} vs {stored}"
+                    );
+                }
+            }
             for t in 0..tokens {
                 let mut alone = vec![0.0; rows];
-                dot_q4k_x8(&grouped, blocks, &refs[t..t + 1], &mut alone);
+                (case.kernel)(&grouped, blocks, &refs[t..t + 1], &mut alone);
                 for r in 0..rows {
+                    let batch = got[r * tokens + t];
                     assert_eq!(
                         alone[r].to_bits(),
-                        got[r * tokens + t].to_bits(),
-                        "row {r} token {t}"
+                        batch.to_bits(),
+                        "{:?} row {r} token {t}",
+                        case.format
                     );
                 }
             }
@@ -401,150 +435,51 @@ fn regrouped_q4k_rows_give_the_dot_products_of_the_rows_as_stored() {
 }
 
 #[test]
-fn regrouped_q8_0_rows_give_the_dot_products_and_values_of_the_rows_as_stored() {
-    use crate::cpu::interleave::{dequantize_q8_0_row, regroup_q8_0, Q8_GROUP_BLOCK};
-    let mut rng = Rng(33);
-    for cols in [32, 896] {
-        let rows = 16;
-        let (bytes, dense) = weights(GgmlDType::Q8_0, rows, cols, &mut rng);
-        let grouped = regroup_q8_0(&bytes, rows, cols);
-        assert_eq!(
-            grouped.len(),
-            bytes.len(),
-            "regrouped Q8_0 is the same size"
-        );
-        let rb = Format::Q8_0.row_bytes(cols).unwrap();
-        let blocks = cols / 32;
-        let gb = blocks * Q8_GROUP_BLOCK;
-        for r in 0..rows {
-            let mut row = vec![0.0; cols];
-            dequantize_q8_0_row(&grouped[r / 8 * gb..(r / 8 + 1) * gb], r % 8, &mut row);
-            assert_eq!(row, dense[r * cols..(r + 1) * cols], "row {r}");
-        }
-        for tokens in [1, 2, 5, 8] {
-            let xs: Vec<Vec<f32>> = (0..tokens).map(|_| rng.values(cols)).collect();
-            let q: Vec<Vec<Q8Block>> = xs
-                .iter()
-                .map(|x| {
-                    let mut b = Vec::new();
-                    quantize_q8(x, &mut b);
-                    b
-                })
-                .collect();
-            let refs: Vec<&[Q8Block]> = q.iter().map(|b| b.as_slice()).collect();
-            let mut got = vec![0.0; rows * tokens];
-            dot_q8_0_x8(&grouped, blocks, &refs, &mut got);
-            let mut scalar = vec![0.0; rows * tokens];
-            for g in 0..rows / 8 {
-                crate::cpu::interleave::dot_q8_group_scalar(
-                    &grouped[g * gb..(g + 1) * gb],
-                    &refs,
-                    &mut scalar[g * 8 * tokens..(g + 1) * 8 * tokens],
-                );
-            }
-            for r in 0..rows {
-                for t in 0..tokens {
-                    let stored = quant::dot_q8(Format::Q8_0, &bytes[r * rb..(r + 1) * rb], &q[t]);
-                    let (g, s) = (got[r * tokens + t], scalar[r * tokens + t]);
-                    let bound = 1e-5 * stored.abs().max(1.0) * blocks as f32;
-                    assert!(
-                        (g - stored).abs() <= bound,
-                        "row {r} token {t}: {g} vs {stored}"
-                    );
-                    assert!(
-                        (s - stored).abs() <= bound,
-                        "scalar row {r}: {s} vs {stored}"
-                    );
-                }
-            }
-            for t in 0..tokens {
-                let mut alone = vec![0.0; rows];
-                dot_q8_0_x8(&grouped, blocks, &refs[t..t + 1], &mut alone);
-                for r in 0..rows {
-                    assert_eq!(
-                        alone[r].to_bits(),
-                        got[r * tokens + t].to_bits(),
-                        "row {r} token {t}"
-                    );
-                }
-            }
-        }
-    }
-}
-
-#[test]
-fn regrouped_q6k_rows_give_the_dot_products_and_values_of_the_rows_as_stored() {
-    use crate::cpu::interleave::{dequantize_q6k_row, regroup_q6k, Q6_GROUP_BLOCK};
-    let mut rng = Rng(44);
-    for cols in [256, 1536] {
-        let rows = 16;
-        let (bytes, dense) = weights(GgmlDType::Q6K, rows, cols, &mut rng);
-        let grouped = regroup_q6k(&bytes, rows, cols);
-        assert_eq!(
-            grouped.len(),
-            bytes.len(),
-            "regrouped Q6_K is the same size"
-        );
-        let rb = Format::Q6K.row_bytes(cols).unwrap();
-        let blocks = cols / 256;
-        let gb = blocks * Q6_GROUP_BLOCK;
-        for r in 0..rows {
-            let mut row = vec![0.0; cols];
-            dequantize_q6k_row(&grouped[r / 8 * gb..(r / 8 + 1) * gb], r % 8, &mut row);
-            for (g, e) in row.iter().zip(&dense[r * cols..(r + 1) * cols]) {
-                assert!(
-                    (g - e).abs() <= 1e-6 * e.abs().max(1.0),
-                    "row {r}: {g} vs {e}"
-                );
-            }
-        }
-        for tokens in [1, 2, 5, 8] {
-            let xs: Vec<Vec<f32>> = (0..tokens).map(|_| rng.values(cols)).collect();
-            let q: Vec<Vec<Q8KBlock>> = xs
-                .iter()
-                .map(|x| {
-                    let mut b = Vec::new();
-                    quantize_q8k(x, &mut b);
-                    b
-                })
-                .collect();
-            let refs: Vec<&[Q8KBlock]> = q.iter().map(|b| b.as_slice()).collect();
-            let mut got = vec![0.0; rows * tokens];
-            dot_q6k_x8(&grouped, blocks, &refs, &mut got);
-            let mut scalar = vec![0.0; rows * tokens];
-            for g in 0..rows / 8 {
-                crate::cpu::interleave::dot_q6_group_scalar(
-                    &grouped[g * gb..(g + 1) * gb],
-                    &refs,
-                    &mut scalar[g * 8 * tokens..(g + 1) * 8 * tokens],
-                );
-            }
-            for r in 0..rows {
-                for t in 0..tokens {
-                    let stored = quant::dot_q8k(Format::Q6K, &bytes[r * rb..(r + 1) * rb], &q[t]);
-                    let (g, s) = (got[r * tokens + t], scalar[r * tokens + t]);
-                    let bound = 1e-5 * stored.abs().max(1.0) * blocks as f32;
-                    assert!(
-                        (g - stored).abs() <= bound,
-                        "row {r} token {t}: {g} vs {stored}"
-                    );
-                    assert!(
-                        (s - stored).abs() <= bound,
-                        "scalar row {r}: {s} vs {stored}"
-                    );
-                }
-            }
-            for t in 0..tokens {
-                let mut alone = vec![0.0; rows];
-                dot_q6k_x8(&grouped, blocks, &refs[t..t + 1], &mut alone);
-                for r in 0..rows {
-                    assert_eq!(
-                        alone[r].to_bits(),
-                        got[r * tokens + t].to_bits(),
-                        "row {r} token {t}"
-                    );
-                }
-            }
-        }
-    }
+fn regrouped_rows_give_the_values_and_dot_products_of_the_rows_as_stored() {
+    use crate::cpu::interleave as il;
+    check_regrouped(
+        Regrouped {
+            format: Format::Q4K,
+            dtype: GgmlDType::Q4K,
+            cols: [256, 1536],
+            group_block: il::GROUP_BLOCK,
+            regroup: il::regroup_q4k,
+            dequantize: None,
+            quantize: quantize_q8k,
+            kernel: dot_q4k_x8,
+            scalar: il::dot_group_scalar,
+            stored: quant::dot_q8k,
+        },
+        21,
+    );
+    check_regrouped(
+        Regrouped {
+            format: Format::Q6K,
+            dtype: GgmlDType::Q6K,
+            cols: [256, 1536],
+            group_block: il::Q6_GROUP_BLOCK,
+            regroup: il::regroup_q6k,
+            dequantize: Some(il::dequantize_q6k_row),
+            quantize: quantize_q8k,
+            kernel: dot_q6k_x8,
+            scalar: il::dot_q6_group_scalar,
+            stored: quant::dot_q8k,
+        },
+        44,
+    );
+    check_regrouped(
+        Regrouped {
+            format: Format::Q8_0,
+            dtype: GgmlDType::Q8_0,
+            cols: [32, 896],
+            group_block: il::Q8_GROUP_BLOCK,
+            regroup: il::regroup_q8_0,
+            dequantize: Some(il::dequantize_q8_0_row),
+            quantize: quantize_q8,
+            kernel: dot_q8_0_x8,
+            scalar: il::dot_q8_group_scalar,
+            stored: quant::dot_q8,
+        },
+        33,
+    );
 }
