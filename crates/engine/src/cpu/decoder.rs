@@ -124,11 +124,12 @@ impl<'a> Loader<'a> {
         // not serve; Q8_0 and Q6_K ones it does.
         let regroup = match info.ggml_dtype {
             GgmlDType::Q4K => name != "token_embd.weight",
-            GgmlDType::Q8_0 | GgmlDType::Q6K => true,
+            GgmlDType::Q8_0 | GgmlDType::Q6K | GgmlDType::Q5_0 => true,
             _ => false,
         };
-        if regroup && self.regroup {
-            let format = Format::from_ggml(info.ggml_dtype).unwrap_or(Format::Q8_0);
+        if let (true, true, Some(format)) =
+            (regroup, self.regroup, Format::from_ggml(info.ggml_dtype))
+        {
             if let Some(w) = self.regrouped(name, format, rows, cols, start)? {
                 return Ok(w);
             }
@@ -183,14 +184,17 @@ impl<'a> Loader<'a> {
         let Some(bytes) = self.map.bytes().get(start..start + len) else {
             return Err(self.corrupt(name, "no cabe en el archivo"));
         };
-        let data = match format {
-            Format::Q4K => interleave::regroup_q4k(bytes, rows, cols),
-            Format::Q6K => interleave::regroup_q6k(bytes, rows, cols),
-            _ => interleave::regroup_q8_0(bytes, rows, cols),
+        let (data, layout) = match format {
+            Format::Q4K => (interleave::regroup_q4k(bytes, rows, cols), Format::Q4K),
+            Format::Q6K => (interleave::regroup_q6k(bytes, rows, cols), Format::Q6K),
+            _ => (
+                interleave::regroup_as_q8_0(format, bytes, rows, cols),
+                Format::Q8_0,
+            ),
         };
         self.map.release(start, len);
         self.regrouped += data.len();
-        Weight::regrouped(format, rows, cols, data)
+        Weight::regrouped(layout, rows, cols, data)
             .map(Some)
             .ok_or_else(|| self.corrupt(name, "no se pudo reagrupar"))
     }

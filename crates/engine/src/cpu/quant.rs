@@ -217,7 +217,7 @@ pub fn scales_mins_k4(q: &[u8]) -> ([u8; 8], [u8; 8]) {
 
 /// The integer values of one legacy block, and its scale and minimum
 /// (the minimum is 0 for the symmetric formats, whose offset is folded in).
-fn legacy_values(f: Format, b: &[u8]) -> ([i32; QK], f32, f32) {
+pub(crate) fn legacy_values(f: Format, b: &[u8]) -> ([i32; QK], f32, f32) {
     let mut v = [0i32; QK];
     match f {
         Format::Q4_0 | Format::Q4_1 => {

@@ -482,4 +482,19 @@ fn regrouped_rows_give_the_values_and_dot_products_of_the_rows_as_stored() {
         },
         33,
     );
+    check_regrouped(
+        Regrouped {
+            format: Format::Q5_0,
+            dtype: GgmlDType::Q5_0,
+            cols: [32, 896],
+            group_block: il::Q8_GROUP_BLOCK,
+            regroup: |b, r, c| il::regroup_as_q8_0(Format::Q5_0, b, r, c),
+            dequantize: Some(il::dequantize_q8_0_row),
+            quantize: quantize_q8,
+            kernel: dot_q8_0_x8,
+            scalar: il::dot_q8_group_scalar,
+            stored: quant::dot_q8,
+        },
+        55,
+    );
 }
