@@ -183,7 +183,8 @@ pub struct Model {
 impl Model {
     /// Loads the weights of `file` for `device` with a KV cache for
     /// `context` tokens: on the CPU mapped and run by our kernels, on a GPU
-    /// uploaded to candle.
+    /// uploaded to candle. A CPU for which we have no SIMD kernels yet
+    /// (Apple silicon, other ARM) runs candle's, which have NEON ones.
     pub fn load(
         file: &GgufFile,
         arch: Architecture,
@@ -192,7 +193,8 @@ impl Model {
         device: &Device,
         watch: LoadWatch<'_>,
     ) -> Result<Model> {
-        Model::build(file, arch, hyper, context, device, watch, !device.is_cpu())
+        let ours = device.is_cpu() && crate::cpu::raw::level() != crate::cpu::raw::Level::Scalar;
+        Model::build(file, arch, hyper, context, device, watch, !ours)
     }
 
     /// The candle path on any device, CPU included: what the GPUs run, kept
