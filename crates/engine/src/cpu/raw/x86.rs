@@ -620,6 +620,7 @@ pub mod avx512 {
         let m3 = _mm256_set1_epi8(3);
         let mut acc = [_mm256_setzero_ps(); N];
         for (sb, blk) in group.chunks_exact(Q6_GROUP_BLOCK).enumerate() {
+            let qs: [&[i8; 256]; N] = std::array::from_fn(|t| &acts[t][sb].qs);
             let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
             let mut sums = [_mm256_setzero_si256(); N];
             for h in 0..2 {
@@ -650,7 +651,7 @@ pub mod avx512 {
                         ];
                         let c = p % CHAINS;
                         for t in 0..N {
-                            let a = &acts[t][sb].qs;
+                            let a = qs[t];
                             for k in 0..4 {
                                 let x = broadcast4(a, 128 * h + 32 * k + 4 * p);
                                 q_acc[t][k][c] = _mm256_dpbusd_epi32(q_acc[t][k][c], q[k], x);
@@ -692,7 +693,7 @@ pub mod avx512 {
     /// `vpbroadcastd` from memory).
     #[inline]
     #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-    fn broadcast4(q: &[i8], at: usize) -> __m256i {
+    fn broadcast4<const L: usize>(q: &[i8; L], at: usize) -> __m256i {
         assert!(at + 4 <= q.len());
         // SAFETY: the 4 bytes at `at` are inside `q` (asserted); the read is
         // unaligned and of a plain integer.
@@ -712,6 +713,8 @@ pub mod avx512 {
         let m4 = _mm256_set1_epi8(0x0F);
         let mut acc = [_mm256_setzero_ps(); N];
         for (sb, blk) in group.chunks_exact(GROUP_BLOCK).enumerate() {
+            // The tokens' activations for this super-block, looked up once.
+            let qs: [&[i8; 256]; N] = std::array::from_fn(|t| &acts[t][sb].qs);
             let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
             let dmin8 = _mm256_cvtph_ps(load16(&blk[16..32]));
             let mut sums = [_mm256_setzero_si256(); N];
@@ -722,12 +725,12 @@ pub mod avx512 {
                 let mut lo_acc = [[_mm256_setzero_si256(); CHAINS]; N];
                 let mut hi_acc = [[_mm256_setzero_si256(); CHAINS]; N];
                 for p in 0..8 {
-                    let w = load(&blk[160 + (c * 8 + p) * 32..]);
+                    let w = load(&blk[224 + (c * 8 + p) * 32..]);
                     let lo = _mm256_and_si256(w, m4);
                     let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(w), m4);
                     let k = p % CHAINS;
                     for t in 0..N {
-                        let q = &acts[t][sb].qs;
+                        let q = qs[t];
                         let a_lo = broadcast4(q, 64 * c + 4 * p);
                         let a_hi = broadcast4(q, 64 * c + 32 + 4 * p);
                         lo_acc[t][k] = _mm256_dpbusd_epi32(lo_acc[t][k], lo, a_lo);
@@ -756,11 +759,19 @@ pub mod avx512 {
             }
             for t in 0..N {
                 let a = &acts[t][sb];
+                // Σ min_j · (sum of the sub-block's activations), two
+                // sub-blocks per `vpdpwssd`.
                 let mut mins = _mm256_setzero_si256();
-                for j in 0..8 {
-                    let m = _mm256_cvtepu8_epi32(load8(&blk[96 + 8 * j..]));
-                    let pair = a.bsums[2 * j] as i32 + a.bsums[2 * j + 1] as i32;
-                    mins = _mm256_add_epi32(mins, _mm256_mullo_epi32(m, _mm256_set1_epi32(pair)));
+                for i in 0..4 {
+                    let sums_of = |j: usize| a.bsums[2 * j].wrapping_add(a.bsums[2 * j + 1]);
+                    let two = (sums_of(2 * i) as u16 as u32
+                        | ((sums_of(2 * i + 1) as u16 as u32) << 16))
+                        as i32;
+                    mins = _mm256_dpwssd_epi32(
+                        mins,
+                        load(&blk[96 + 32 * i..]),
+                        _mm256_set1_epi32(two),
+                    );
                 }
                 let ad = _mm256_set1_ps(a.d);
                 acc[t] =
