@@ -153,13 +153,52 @@ impl World for ExportWorld {
 }
 
 /// Typesets the document as PDF/A-2b.
+///
+/// A font's coverage table is not the last word: typst may still leave a
+/// character on a font without its glyph (its fallback does not search every
+/// font, e.g. "℟" U+211F, which only a math font has), and PDF/A then refuses
+/// the whole document. The characters it names are replaced like the ones
+/// no font covers and the document is made again, a few times at most.
 pub fn render(document: &Document) -> Result<Vec<u8>> {
+    let mut refused: Vec<char> = Vec::new();
+    loop {
+        match render_once(document, &refused) {
+            Err(Error::Typeset(message)) if refused.len() < 64 => {
+                let named = undisplayable(&message);
+                if named.is_empty() || named.iter().all(|c| refused.contains(c)) {
+                    return Err(Error::Typeset(message));
+                }
+                refused.extend(named);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The characters of typst's "the text `\"…\"` could not be displayed"
+/// messages.
+fn undisplayable(message: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    for part in message.split("the text `").skip(1) {
+        if let Some(end) = part.find("` could not be displayed") {
+            let quoted = &part[..end];
+            let inner = quoted
+                .strip_prefix('"')
+                .and_then(|q| q.strip_suffix('"'))
+                .unwrap_or(quoted);
+            out.extend(inner.chars().filter(|c| !c.is_whitespace()));
+        }
+    }
+    out
+}
+
+fn render_once(document: &Document, refused: &[char]) -> Result<Vec<u8>> {
     let logo = match &document.logo {
         None => None,
         Some(path) => Some(Bytes::new(read_logo(path)?)),
     };
     let mut value = serde_json::to_value(document).map_err(|e| Error::Typeset(e.to_string()))?;
-    replace_uncovered(&mut value, &|c| shared().covers(c));
+    replace_uncovered(&mut value, &|c| !refused.contains(&c) && shared().covers(c));
     let data = serde_json::to_vec(&value).map_err(|e| Error::Typeset(e.to_string()))?;
     let meta = &document.metadata;
     let today = Datetime::from_ymd(meta.year, meta.month as u8, meta.day as u8)

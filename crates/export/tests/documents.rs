@@ -461,8 +461,9 @@ fn writing_into_a_missing_folder_names_it() {
 fn characters_no_embedded_font_covers_do_not_stop_the_pdf() {
     let episode = episode("neumonia");
     // CJK, Thai and an emoji no font has; a NUL and a bell, as a model's
-    // output can hold.
-    let text = "Paciente evoluciona bien. 患者 สัมผัส 🫀 \u{0}\u{7} m\u{651} Alta.";
+    // output can hold; "℟" (U+211F), which only a math font has and typst's
+    // fallback does not reach.
+    let text = "Paciente evoluciona bien. 患者 สัมผัส 🫀 \u{0}\u{7} m\u{651} \u{211F} Alta.";
     let path = write_pdf("glifos-ausentes", &episode, text, &options());
     let words = pdf_words(&path);
     assert!(words.contains("Paciente evoluciona bien."), "{words}");
