@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use engine::synthetic::{write_model, Recipe, Spec, TokenizerMetadata};
+use engine::synthetic::{write_model, FileType, Spec, TokenizerMetadata};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,8 +19,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: synth_model (0.5b|1.5b|e2e) (q4_k_m|q8_0) OUT.gguf".into());
     };
     let recipe = match recipe.as_str() {
-        "q4_k_m" => Recipe::Q4KM,
-        "q8_0" => Recipe::Q8_0,
+        "q4_k_m" => FileType::Q4KM,
+        "q8_0" => FileType::Q8_0,
         other => return Err(format!("unknown recipe {other}").into()),
     };
     let spec = match shape.as_str() {

@@ -43,6 +43,7 @@ pub mod stream;
 pub mod synthetic;
 pub mod template;
 pub mod tokenizer;
+pub mod writer;
 mod worker;
 
 pub use device::{cpu_problem, DeviceChoice};

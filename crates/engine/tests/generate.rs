@@ -5,7 +5,7 @@
 mod common;
 
 use engine::stream::TextStream;
-use engine::synthetic::{Recipe, Spec};
+use engine::synthetic::{FileType, Spec};
 use engine::{
     Architecture, CancelToken, ChatMessage, Engine, Event, FinishReason, LoadOptions, Prompt,
     Request, Sampling, Stats,
@@ -211,7 +211,7 @@ fn a_prompt_that_cannot_fit_is_refused_with_the_numbers() {
 #[test]
 fn nan_weights_stop_with_the_numerical_error() {
     let spec = Spec {
-        recipe: Recipe::F32,
+        recipe: FileType::F32,
         scale: f32::NAN,
         embedding_rows: 151_936,
         ..Spec::tiny(Architecture::Qwen2)
@@ -337,7 +337,7 @@ fn stop_during_a_long_prefill_is_answered_within_a_layer() {
         kv_heads: 2,
         head_dim: 64,
         context: 1024,
-        recipe: Recipe::Q8_0,
+        recipe: FileType::Q8_0,
         ..Spec::tiny(Architecture::Qwen2)
     };
     let engine = Engine::start(

@@ -155,7 +155,7 @@ fn tiny_k_quants(arch: Architecture) -> std::path::PathBuf {
         heads: 4,
         kv_heads: 2,
         head_dim: 64,
-        recipe: engine::synthetic::Recipe::Q4KM,
+        recipe: engine::synthetic::FileType::Q4KM,
         ..engine::synthetic::Spec::tiny(arch)
     };
     common::custom(&format!("kquants-{}", arch.name()), &spec)
