@@ -17,6 +17,8 @@
 //! epicrisis model-info modelo.gguf
 //! epicrisis perplexity --model modelo.gguf --text corpus.txt --context 512
 //! epicrisis bench --model modelo.gguf --prompt-tokens 512 --gen-tokens 128
+//! epicrisis import qwen2.5-1.5b-epicrisis/ --type q4_k_m --out-dir modelos/
+//! epicrisis import qwen2.5-1.5b/ --lora adaptador/ --type q4_k_m,q8_0 --format json
 //! ```
 //!
 //! The database is `--db`, else `EPICRISIS_DB`, else the app's.
@@ -27,6 +29,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod hf_import;
 mod models;
 mod verify_eval;
 
@@ -106,6 +109,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Importa un modelo afinado de Hugging Face (y un adaptador LoRA) como GGUF, con informe de calidad.
+    Import(hf_import::ImportArgs),
     /// Valida un episodio (JSON v1): todos los errores y advertencias.
     Check {
         episode: PathBuf,
@@ -293,6 +298,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             gen_tokens,
             format,
         } => models::bench(&model, prompt_tokens, gen_tokens, format),
+        Command::Import(args) => hf_import::run(&args),
         Command::Check { episode, format } => check(&episode, format),
         Command::Draft {
             episode,

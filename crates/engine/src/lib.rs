@@ -43,8 +43,8 @@ pub mod stream;
 pub mod synthetic;
 pub mod template;
 pub mod tokenizer;
-pub mod writer;
 mod worker;
+pub mod writer;
 
 pub use device::{cpu_problem, DeviceChoice};
 pub use error::{Error, Result};

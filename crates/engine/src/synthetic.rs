@@ -127,11 +127,8 @@ pub fn write_model(spec: &Spec, tokenizer: &TokenizerMetadata, out: &Path) -> Re
     meta.extend(tokenizer.entries_for(rows));
 
     let (h, f, hd) = (spec.hidden, spec.feed_forward, spec.head_dim);
-    let mut tensors: Vec<(String, Vec<usize>, Role)> = vec![(
-        "token_embd.weight".into(),
-        vec![rows, h],
-        Role::Weight,
-    )];
+    let mut tensors: Vec<(String, Vec<usize>, Role)> =
+        vec![("token_embd.weight".into(), vec![rows, h], Role::Weight)];
     for i in 0..spec.layers {
         let p = format!("blk.{i}");
         let mut push = |name: &str, dims: Vec<usize>, role: Role| {

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+mod kquants;
 mod tokenizer;
 pub use tokenizer::{TokenizerMetadata, TokenizerSources};
 
@@ -132,8 +133,7 @@ pub fn tensor_type(
         .strip_prefix("blk.")
         .and_then(|rest| rest.split('.').next())
         .and_then(|n| n.parse::<usize>().ok());
-    let more_bits =
-        |i: usize| i < layers / 8 || i >= 7 * layers / 8 || (i - layers / 8) % 3 == 2;
+    let more_bits = |i: usize| i < layers / 8 || i >= 7 * layers / 8 || (i - layers / 8) % 3 == 2;
     let is_output = name == "output.weight" || (tied && name == "token_embd.weight");
     if is_output {
         return if cols.is_multiple_of(256) {
@@ -200,8 +200,9 @@ pub fn file_size(metadata: &[(String, Value)], tensors: &[TensorPlan]) -> u64 {
 }
 
 /// `values` (whole rows of `cols`) in `dtype`'s bytes, rows spread across
-/// the rayon pool. Quantized types go through candle's quantizers, which
-/// are ggml's reference ones.
+/// the rayon pool. The K-quants use ggml's current reference quantizers
+/// ([`kquants`]); the 32-value types (Q8_0, Q5_0, Q5_1…) candle's, which
+/// are ggml's.
 pub fn encode(values: &[f32], cols: usize, dtype: GgmlDType) -> Result<Vec<u8>> {
     if cols == 0 || !values.len().is_multiple_of(cols) {
         return Err(Error::Invalid(format!(
@@ -232,8 +233,18 @@ pub fn encode(values: &[f32], cols: usize, dtype: GgmlDType) -> Result<Vec<u8>> 
             let parts: Vec<Result<Vec<u8>>> = values
                 .par_chunks(rows_per_task * cols)
                 .map(|chunk| {
-                    let t = Tensor::from_slice(chunk, (chunk.len() / cols, cols), &Device::Cpu)?;
-                    Ok(QTensor::quantize(&t, dtype)?.data()?.into_owned())
+                    let mut out = Vec::new();
+                    match dtype {
+                        GgmlDType::Q4K => kquants::quantize_q4k(chunk, &mut out),
+                        GgmlDType::Q5K => kquants::quantize_q5k(chunk, &mut out),
+                        GgmlDType::Q6K => kquants::quantize_q6k(chunk, &mut out),
+                        _ => {
+                            let rows = chunk.len() / cols;
+                            let t = Tensor::from_slice(chunk, (rows, cols), &Device::Cpu)?;
+                            out = QTensor::quantize(&t, dtype)?.data()?.into_owned();
+                        }
+                    }
+                    Ok(out)
                 })
                 .collect();
             let mut out = Vec::with_capacity(values.len() / dtype.block_size() * dtype.type_size());
@@ -519,11 +530,26 @@ mod tests {
         assert_eq!(t("blk.0.attn_q.weight", 896), GgmlDType::Q5_0);
         assert_eq!(t("blk.0.attn_q.weight", 1536), GgmlDType::Q4K);
         // use_more_bits(i, 24): i < 3, i >= 21, (i - 3) % 3 == 2.
-        for (layer, q6) in [(0, true), (3, false), (5, true), (6, false), (8, true), (21, true)] {
+        for (layer, q6) in [
+            (0, true),
+            (3, false),
+            (5, true),
+            (6, false),
+            (8, true),
+            (21, true),
+        ] {
             let want = if q6 { GgmlDType::Q6K } else { GgmlDType::Q4K };
-            assert_eq!(t(&format!("blk.{layer}.ffn_down.weight"), 4864), want, "{layer}");
+            assert_eq!(
+                t(&format!("blk.{layer}.ffn_down.weight"), 4864),
+                want,
+                "{layer}"
+            );
             let want = if q6 { GgmlDType::Q8_0 } else { GgmlDType::Q5_0 };
-            assert_eq!(t(&format!("blk.{layer}.attn_v.weight"), 896), want, "{layer}");
+            assert_eq!(
+                t(&format!("blk.{layer}.attn_v.weight"), 896),
+                want,
+                "{layer}"
+            );
         }
         assert_eq!(t("blk.1.attn_norm.weight", 896), GgmlDType::F32);
         assert_eq!(
@@ -564,13 +590,13 @@ mod tests {
         };
         let mut w = GgufWriter::create(&out, &[], vec![plan.clone()]).unwrap();
         assert!(partial_path(&out).exists());
-        w.write(&vec![0; 34]).unwrap();
+        w.write(&[0; 34]).unwrap();
         drop(w);
         assert!(!partial_path(&out).exists() && !out.exists());
 
         let mut w = GgufWriter::create(&out, &[], vec![plan]).unwrap();
-        assert!(w.write(&vec![0; 69]).is_err());
-        w.write(&vec![0; 68]).unwrap();
+        assert!(w.write(&[0; 69]).is_err());
+        w.write(&[0; 68]).unwrap();
         w.finish().unwrap();
         assert!(out.exists() && !partial_path(&out).exists());
     }
@@ -597,7 +623,8 @@ mod tests {
         w.write(&encode(&[1.0, 2.0, 3.0], 3, GgmlDType::F32).unwrap())
             .unwrap();
         let values: Vec<f32> = (0..512).map(|i| (i as f32 * 0.37).sin()).collect();
-        w.write(&encode(&values, 256, GgmlDType::Q4K).unwrap()).unwrap();
+        w.write(&encode(&values, 256, GgmlDType::Q4K).unwrap())
+            .unwrap();
         w.finish().unwrap();
         assert_eq!(std::fs::metadata(&out).unwrap().len(), size);
         let file = crate::gguf::GgufFile::open(&out).unwrap();

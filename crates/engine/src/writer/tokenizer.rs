@@ -66,7 +66,9 @@ impl TokenizerMetadata {
             .ok_or_else(|| bad("falta model.vocab"))?;
         let mut tokens: HashMap<usize, (String, i32)> = HashMap::new();
         for (text, id) in vocab {
-            let id = id.as_u64().ok_or_else(|| bad("un id de model.vocab no es un número"))?;
+            let id = id
+                .as_u64()
+                .ok_or_else(|| bad("un id de model.vocab no es un número"))?;
             tokens.insert(id as usize, (text.clone(), 1));
         }
         for added in tok["added_tokens"].as_array().into_iter().flatten() {

@@ -1,0 +1,142 @@
+use std::path::PathBuf;
+
+/// Everything that stops an import. Messages are Spanish because they reach
+/// the clinician or the IT department; each names the file, the tensor or
+/// the module, and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{folder}: no es una carpeta; elija la carpeta del modelo afinado (la que contiene config.json)")]
+    NotAFolder { folder: PathBuf },
+    #[error("{folder}: falta config.json; elija la carpeta que dejó el ajuste fino (con config.json, los .safetensors y tokenizer.json)")]
+    MissingConfig { folder: PathBuf },
+    #[error("{path}: el dato «{key}» es inválido: {reason}")]
+    BadConfig {
+        path: PathBuf,
+        key: String,
+        reason: String,
+    },
+    #[error(
+        "{path}: la arquitectura «{found}» no se puede importar; Epicrisis importa {supported}"
+    )]
+    UnsupportedArchitecture {
+        path: PathBuf,
+        found: String,
+        supported: &'static str,
+    },
+    #[error("{folder}: no hay pesos: falta model.safetensors (o model.safetensors.index.json con sus partes); los pesos en .bin o .pt no se importan, guárdelos como safetensors")]
+    MissingWeights { folder: PathBuf },
+    #[error("{index}: el índice nombra la parte «{shard}», que no está en la carpeta; copie la carpeta completa")]
+    MissingShard { index: PathBuf, shard: String },
+    #[error("{path}: el archivo safetensors está incompleto: {reason}; la copia se interrumpió, vuelva a copiarlo")]
+    Truncated { path: PathBuf, reason: String },
+    #[error("{path}: el archivo safetensors está dañado: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "{path}: el tensor «{tensor}» está en {dtype}; Epicrisis importa pesos en BF16, F16 o F32"
+    )]
+    UnsupportedDtype {
+        path: PathBuf,
+        tensor: String,
+        dtype: String,
+    },
+    #[error("{folder}: falta el tensor «{tensor}»; el modelo no está completo o no es un {architecture}")]
+    MissingTensor {
+        folder: PathBuf,
+        tensor: String,
+        architecture: String,
+    },
+    #[error("{folder}: el tensor «{tensor}» mide {found:?} y config.json pide {expected:?}; los pesos no corresponden a config.json")]
+    ShapeMismatch {
+        folder: PathBuf,
+        tensor: String,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
+    #[error("{folder}: falta tokenizer.json; cópielo desde el modelo base a la carpeta del modelo afinado")]
+    MissingTokenizer { folder: PathBuf },
+    #[error("{folder}: el tokenizador tiene {tokenizer} tokens y la tabla de embeddings {rows} filas; tokenizer.json no es el de este modelo")]
+    TokenizerTooLarge {
+        folder: PathBuf,
+        tokenizer: usize,
+        rows: usize,
+    },
+    #[error("el tensor «{tensor}» tiene valores inválidos (NaN o infinito) en la fila {row}; el ajuste fino se dañó (suele ser un entrenamiento en fp16 que desbordó): vuelva a guardar el modelo desde un punto de control sano")]
+    NonFinite { tensor: String, row: usize },
+    #[error("el tensor «{tensor}» tiene el valor {value}, fuera del rango de F16 (±65504): en F16 se volvería infinito; importe en BF16 o Q8_0")]
+    F16Overflow { tensor: String, value: f32 },
+    #[error("{path}: el adaptador no se puede aplicar: {reason}")]
+    BadAdapter { path: PathBuf, reason: String },
+    #[error("{path}: el adaptador modifica «{module}», que Epicrisis no sabe combinar ({reason}); se combinan adaptadores LoRA de q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj y down_proj")]
+    UnsupportedAdapterModule {
+        path: PathBuf,
+        module: String,
+        reason: String,
+    },
+    #[error("{path}: el adaptador no es de este modelo base: «{module}» {reason}; elija el modelo base con el que se entrenó el adaptador")]
+    AdapterForOtherBase {
+        path: PathBuf,
+        module: String,
+        reason: String,
+    },
+    #[error("{folder}: no hay espacio en el disco: la importación necesita {needed_mb} MB y quedan {available_mb} MB libres; libere espacio o elija otra carpeta de destino")]
+    NoSpace {
+        folder: PathBuf,
+        needed_mb: u64,
+        available_mb: u64,
+    },
+    #[error("{path}: ya existe; elija otro nombre de archivo o bórrelo primero")]
+    OutputExists { path: PathBuf },
+    #[error("{path}: el texto de evaluación tiene {tokens} tokens y se necesitan al menos {needed}; elija un texto más largo")]
+    CorpusTooShort {
+        path: PathBuf,
+        tokens: usize,
+        needed: usize,
+    },
+    #[error("la importación fue cancelada; no quedó ningún archivo a medias")]
+    Cancelled,
+    #[error("{path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Engine(#[from] engine::Error),
+}
+
+impl Error {
+    /// A stable identifier of the kind of failure, for JSON output and the UI.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotAFolder { .. } => "no_es_carpeta",
+            Error::MissingConfig { .. } => "falta_config",
+            Error::BadConfig { .. } => "config_invalida",
+            Error::UnsupportedArchitecture { .. } => "arquitectura_no_soportada",
+            Error::MissingWeights { .. } => "faltan_pesos",
+            Error::MissingShard { .. } => "falta_parte",
+            Error::Truncated { .. } => "safetensors_incompleto",
+            Error::Corrupt { .. } => "safetensors_danado",
+            Error::UnsupportedDtype { .. } => "tipo_no_soportado",
+            Error::MissingTensor { .. } => "tensor_faltante",
+            Error::ShapeMismatch { .. } => "forma_distinta",
+            Error::MissingTokenizer { .. } => "falta_tokenizador",
+            Error::TokenizerTooLarge { .. } => "vocabulario_distinto",
+            Error::NonFinite { .. } => "pesos_no_finitos",
+            Error::F16Overflow { .. } => "desborde_f16",
+            Error::BadAdapter { .. } => "adaptador_invalido",
+            Error::UnsupportedAdapterModule { .. } => "adaptador_no_soportado",
+            Error::AdapterForOtherBase { .. } => "adaptador_de_otro_modelo",
+            Error::NoSpace { .. } => "sin_espacio",
+            Error::OutputExists { .. } => "destino_existe",
+            Error::CorpusTooShort { .. } => "texto_corto",
+            Error::Cancelled => "cancelado",
+            Error::Io { .. } => "archivo",
+            Error::Engine(e) => e.kind(),
+        }
+    }
+
+    pub(crate) fn io(path: &std::path::Path, err: &std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            reason: err.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
