@@ -236,7 +236,11 @@ impl Adapter {
             module: module.to_string(),
             reason,
         };
-        for (name, pair) in &self.pairs {
+        // In name order, so the first layer that does not fit is named.
+        let mut names: Vec<&String> = self.pairs.keys().collect();
+        names.sort();
+        for name in names {
+            let pair = &self.pairs[name];
             let Some(w) = base.get(name) else {
                 return Err(other(name, "no existe en el modelo base".into()));
             };

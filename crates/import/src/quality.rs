@@ -218,7 +218,7 @@ pub fn measure(
 fn recommend(outputs: &[OutputQuality]) -> Option<FileType> {
     outputs
         .iter()
-        .filter(|o| o.perplexity_change <= PERPLEXITY_MARGIN)
+        .filter(|o| o.perplexity_change.abs() <= PERPLEXITY_MARGIN)
         .min_by_key(|o| o.file_bytes)
         .map(|o| o.file_type)
 }
