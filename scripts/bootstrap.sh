@@ -26,7 +26,7 @@ APT_PACKAGES=(
   build-essential pkg-config file libssl-dev libxdo-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth webkit2gtk-driver desktop-file-utils poppler-utils qpdf
-  python3 python3-pip
+  python3 python3-pip python3-venv
 )
 
 install_system_packages() {
@@ -71,6 +71,16 @@ fetch_smoke_model() {
   bash models/fetch-demo-model.sh "$SMOKE_MODEL" >/dev/null
 }
 
+# llama.cpp's own GGUF reader (the `gguf` package on PyPI), in a venv under
+# target/: the import's test reads the files we write with it.
+GGUF_VERSION=0.19.0
+install_gguf_reader() {
+  target/pyenv/bin/python -c "import gguf" 2>/dev/null && return
+  say "python: gguf $GGUF_VERSION into target/pyenv"
+  python3 -m venv target/pyenv
+  target/pyenv/bin/pip install -q --disable-pip-version-check "gguf==$GGUF_VERSION"
+}
+
 install_tauri_driver() {
   command -v tauri-driver >/dev/null && return
   say "cargo install tauri-driver"
@@ -98,6 +108,7 @@ case "$job" in
     check_toolchains
     install_npm_packages
     install_tauri_driver
+    install_gguf_reader
     fetch_smoke_model
     say "UI build"
     npm run build:ui

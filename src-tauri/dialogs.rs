@@ -3,7 +3,8 @@
 //!
 //! When `EPICRISIS_E2E_DIALOGS` names a folder (the end-to-end tests set
 //! it), no dialog opens: an open dialog answers `<folder>/episodio.json` or
-//! `<folder>/modelo.gguf`, a save dialog `<folder>/<suggested name>`. A
+//! `<folder>/modelo.gguf`, a folder dialog `<folder>/modelo-afinado` or
+//! `<folder>/adaptador`, a save dialog `<folder>/<suggested name>`. A
 //! WebDriver cannot reach a native GTK dialog, and the rest of each path
 //! (reading, writing, auditing) stays the real one.
 
@@ -61,6 +62,38 @@ pub fn pick_open<R: tauri::Runtime>(
         .set_title(title)
         .add_filter(label, extensions)
         .blocking_pick_file();
+    chosen(picked)
+}
+
+/// The folders an import reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FolderKind {
+    /// A Hugging Face checkpoint.
+    Afinado,
+    /// A PEFT LoRA adapter.
+    Adaptador,
+}
+
+pub fn pick_folder<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    answers: Option<&PathBuf>,
+    kind: FolderKind,
+) -> UiResult<PathBuf> {
+    let (title, name) = match kind {
+        FolderKind::Afinado => (
+            "Carpeta del modelo afinado (config.json, .safetensors, tokenizer.json)",
+            "modelo-afinado",
+        ),
+        FolderKind::Adaptador => (
+            "Carpeta del adaptador LoRA (adapter_config.json)",
+            "adaptador",
+        ),
+    };
+    if let Some(dir) = answers {
+        return Ok(dir.join(name));
+    }
+    let picked = app.dialog().file().set_title(title).blocking_pick_folder();
     chosen(picked)
 }
 

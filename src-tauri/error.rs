@@ -60,4 +60,10 @@ impl From<engine::Error> for UiError {
     }
 }
 
+impl From<import::Error> for UiError {
+    fn from(error: import::Error) -> Self {
+        UiError::new(error.kind(), error.to_string())
+    }
+}
+
 pub type UiResult<T> = Result<T, UiError>;

@@ -36,7 +36,7 @@ pub fn run() -> Result<(), tauri::Error> {
 /// Registers plugins, state and commands on any runtime, so that tests can
 /// build the same app on Tauri's mock runtime with a database of their own.
 pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder<R> {
-    use commands::{app, drafts, episode, generation, model, settings};
+    use commands::{app, drafts, episode, generation, import, model, settings};
     builder
         .plugin(tauri_plugin_dialog::init())
         .manage(desk)
@@ -56,6 +56,9 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tau
             model::model_cancel_load,
             model::model_status,
             model::model_unload,
+            import::import_choose,
+            import::import_inspect,
+            import::import_run,
             generation::generate,
             generation::generate_stop,
             generation::draft_deterministic,

@@ -150,57 +150,83 @@ fn a_merged_lora_runs_as_the_merge_computed_directly() {
     let dir = tempfile::tempdir().unwrap();
     let spec = CheckpointSpec::tiny(Architecture::Qwen2);
     let base = checkpoint(dir.path(), "base", &spec);
-    let adapter = dir.path().join("adaptador");
-    testing::write_adapter(&spec, &["q_proj", "v_proj", "down_proj"], 4, 8.0, &adapter).unwrap();
-
-    // W + (alpha / r)·B·A, computed with candle in f32, saved as a folder.
     let dev = Device::Cpu;
     let load =
         |p: &Path| candle_core::safetensors::load_buffer(&std::fs::read(p).unwrap(), &dev).unwrap();
-    let mut weights = load(&base.join("model.safetensors"));
-    let lora = load(&adapter.join("adapter_model.safetensors"));
-    let mut merged_count = 0;
-    for (name, a) in &lora {
-        let Some(module) = name.strip_suffix(".lora_A.weight") else {
-            continue;
-        };
-        let b = &lora[&format!("{module}.lora_B.weight")];
-        let key = format!(
-            "{}.weight",
-            module.strip_prefix("base_model.model.").unwrap()
-        );
-        let w = weights[&key].to_dtype(DType::F32).unwrap();
-        let delta = (b.matmul(a).unwrap() * 2.0).unwrap();
-        weights.insert(key, (w + delta).unwrap());
-        merged_count += 1;
-    }
-    assert_eq!(merged_count, 6);
-    let merged = dir.path().join("fusionado");
-    std::fs::create_dir_all(&merged).unwrap();
-    for f in ["config.json", "tokenizer.json", "tokenizer_config.json"] {
-        std::fs::copy(base.join(f), merged.join(f)).unwrap();
-    }
-    let weights: HashMap<String, Tensor> = weights
-        .into_iter()
-        .map(|(k, v)| (k, v.to_dtype(DType::F32).unwrap()))
-        .collect();
-    candle_core::safetensors::save(&weights, merged.join("model.safetensors")).unwrap();
+    // Plain LoRA (s = alpha/r = 2), then rsLoRA (s = alpha/√r = 4) that also
+    // replaces the embedding table (`modules_to_save`).
+    for (rslora, scale) in [(false, 2.0), (true, 4.0)] {
+        let adapter = dir.path().join(format!("adaptador-{rslora}"));
+        testing::write_adapter(&spec, &["q_proj", "v_proj", "down_proj"], 4, 8.0, &adapter)
+            .unwrap();
+        let mut lora = load(&adapter.join("adapter_model.safetensors"));
+        if rslora {
+            let config = adapter.join("adapter_config.json");
+            let text = std::fs::read_to_string(&config).unwrap();
+            std::fs::write(
+                &config,
+                text.replace("\"use_rslora\": false", "\"use_rslora\": true"),
+            )
+            .unwrap();
+            let embedding = Tensor::randn(0f32, 0.3, (spec.vocab, spec.hidden), &dev).unwrap();
+            lora.insert(
+                "base_model.model.model.embed_tokens.modules_to_save.default.weight".into(),
+                embedding,
+            );
+            candle_core::safetensors::save(&lora, adapter.join("adapter_model.safetensors"))
+                .unwrap();
+        }
 
-    let cp = Checkpoint::open(&base, Some(&adapter)).unwrap();
-    let summary = cp.summary();
-    let lora = summary.lora.as_ref().unwrap();
-    assert_eq!((lora.rank, lora.matrices), (4, 6));
-    assert_eq!(lora.targets, ["down_proj", "q_proj", "v_proj"]);
-    assert_eq!(cp.name, "base-adaptador");
-    let gguf = convert(&base, Some(&adapter), FileType::F16, dir.path());
-    let with_lora = ours(&gguf);
-    let gap = relative_gap(&with_lora, &reference(Architecture::Qwen2, &merged));
-    assert!(gap < 2e-3, "relative gap {gap}");
-    // And the adapter changed something.
-    let plain = convert(&base, None, FileType::F16, dir.path());
-    assert!(relative_gap(&ours(&plain), &with_lora) > 1e-2);
-    let file = engine::gguf::GgufFile::open(&gguf).unwrap();
-    assert_eq!(file.string("epicrisis.import.lora"), Some("adaptador"));
+        // W + s·B·A, computed with candle in f32, saved as a folder.
+        let mut weights = load(&base.join("model.safetensors"));
+        let mut merged_count = 0;
+        for (name, t) in &lora {
+            let hf = name.strip_prefix("base_model.model.").unwrap();
+            if let Some(module) = hf.strip_suffix(".lora_A.weight") {
+                let b = &lora[&format!("base_model.model.{module}.lora_B.weight")];
+                let key = format!("{module}.weight");
+                let w = weights[&key].to_dtype(DType::F32).unwrap();
+                let delta = (b.matmul(t).unwrap() * scale).unwrap();
+                weights.insert(key, (w + delta).unwrap());
+                merged_count += 1;
+            } else if !hf.contains("lora_") {
+                weights.insert(hf.replace(".modules_to_save.default", ""), t.clone());
+            }
+        }
+        assert_eq!(merged_count, 6);
+        let merged = dir.path().join(format!("fusionado-{rslora}"));
+        std::fs::create_dir_all(&merged).unwrap();
+        for f in ["config.json", "tokenizer.json", "tokenizer_config.json"] {
+            std::fs::copy(base.join(f), merged.join(f)).unwrap();
+        }
+        let weights: HashMap<String, Tensor> = weights
+            .into_iter()
+            .map(|(k, v)| (k, v.to_dtype(DType::F32).unwrap()))
+            .collect();
+        candle_core::safetensors::save(&weights, merged.join("model.safetensors")).unwrap();
+
+        let cp = Checkpoint::open(&base, Some(&adapter)).unwrap();
+        let summary = cp.summary();
+        let lora = summary.lora.as_ref().unwrap();
+        assert_eq!((lora.rank, lora.matrices, lora.rslora), (4, 6, rslora));
+        assert_eq!(lora.targets, ["down_proj", "q_proj", "v_proj"]);
+        assert_eq!(lora.replaced.len(), usize::from(rslora));
+        assert_eq!(cp.name, format!("base-adaptador-{rslora}"));
+        let out = dir.path().join(format!("salida-{rslora}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let gguf = convert(&base, Some(&adapter), FileType::F16, &out);
+        let with_lora = ours(&gguf);
+        let gap = relative_gap(&with_lora, &reference(Architecture::Qwen2, &merged));
+        assert!(gap < 2e-3, "rslora {rslora}: relative gap {gap}");
+        // And the adapter changed something.
+        let plain = convert(&base, None, FileType::F16, &out);
+        assert!(relative_gap(&ours(&plain), &with_lora) > 1e-2);
+        let file = engine::gguf::GgufFile::open(&gguf).unwrap();
+        assert_eq!(
+            file.string("epicrisis.import.lora"),
+            Some(format!("adaptador-{rslora}").as_str())
+        );
+    }
 }
 
 #[test]
@@ -301,10 +327,15 @@ fn the_embedded_tokenizer_gives_the_ids_of_tokenizer_json() {
     let file = engine::gguf::GgufFile::open(&gguf).unwrap();
     let ours = engine::TextTokenizer::for_model(&file, None).unwrap();
     let theirs = tokenizers::Tokenizer::from_file(tokenizer_dir().join("tokenizer.json")).unwrap();
-    for line in import::quality::CLINICAL_CORPUS
+    // The narrative corpus the report uses, and the engine's tokenizer
+    // corpus (units, RUTs, symbols, accents).
+    let engine_corpus =
+        std::fs::read_to_string(workspace().join("crates/engine/tests/data/corpus_clinico.txt"))
+            .unwrap();
+    let lines = import::quality::CLINICAL_CORPUS
         .lines()
-        .filter(|l| !l.is_empty())
-    {
+        .chain(engine_corpus.lines());
+    for line in lines.filter(|l| !l.is_empty()) {
         let want = theirs.encode(line, false).unwrap().get_ids().to_vec();
         assert_eq!(ours.encode(line).unwrap(), want, "{line}");
     }

@@ -216,6 +216,96 @@ export const modelCancelLoad = () => invoke<boolean>("model_cancel_load");
 export const modelStatus = () => invoke<LoadedInfo | null>("model_status");
 export const modelUnload = () => invoke<void>("model_unload");
 
+/** What an import writes: `llama-quantize`'s names, as serde spells them. */
+export type FileType = "q4_k_m" | "q5_k_m" | "q8_0" | "bf16" | "f16" | "f32";
+
+export interface AdapterSummary {
+  folder: string;
+  rank: number;
+  alpha: number;
+  rslora: boolean;
+  targets: string[];
+  matrices: number;
+  replaced: string[];
+  base_model: string | null;
+}
+
+export interface CheckpointSummary {
+  folder: string;
+  name: string;
+  class: string;
+  architecture: string;
+  parameters: number;
+  dtypes: [string, number][];
+  layers: number;
+  hidden: number;
+  heads: number;
+  kv_heads: number;
+  context: number;
+  embedding_rows: number;
+  tied_embeddings: boolean;
+  tokenizer_tokens: number;
+  has_chat_template: boolean;
+  lora: AdapterSummary | null;
+  estimates: { file_type: FileType; bytes: number; seconds: number }[];
+}
+
+export interface ImportPreview {
+  summary: CheckpointSummary;
+  out_dir: string;
+  free_bytes: number | null;
+}
+
+export interface ImportProgress {
+  stage: "converting" | "reference" | "measuring";
+  share: number;
+  detail: string;
+}
+
+export interface OutputQuality {
+  file_type: FileType;
+  file: string;
+  file_bytes: number;
+  perplexity: number;
+  perplexity_change: number;
+  kl_divergence_mean: number;
+  kl_divergence_max: number;
+  top1_agreement: number;
+  load_seconds: number;
+  decode_tokens_per_second: number;
+}
+
+export interface QualityReport {
+  model: string;
+  corpus: string;
+  scored_tokens: number;
+  window: number;
+  reference: { file_type: FileType; perplexity: number };
+  outputs: OutputQuality[];
+  recommendation: FileType | null;
+}
+
+export interface ImportDone {
+  path: string;
+  report: QualityReport | null;
+  report_text: string | null;
+}
+
+export const importChoose = (kind: "afinado" | "adaptador") => invoke<string>("import_choose", { kind });
+export const importInspect = (folder: string, lora: string | null) =>
+  invoke<ImportPreview>("import_inspect", { folder, lora });
+/** Imports into the app's models folder; "Cancelar" is `modelCancelLoad`. */
+export function importRun(
+  folder: string,
+  lora: string | null,
+  fileType: FileType,
+  onProgress: (p: ImportProgress) => void,
+) {
+  const progress = new Channel<ImportProgress>();
+  progress.onmessage = onProgress;
+  return invoke<ImportDone>("import_run", { folder, lora, fileType, progress });
+}
+
 export function generate(json: string, draftId: number | null, onEvent: (e: GenerationEvent) => void) {
   const events = new Channel<GenerationEvent>();
   events.onmessage = onEvent;

@@ -577,6 +577,21 @@ mod tests {
             assert_eq!(FileType::parse(&t.name().to_lowercase()), Some(t));
         }
         assert_eq!(FileType::parse("q3_k"), None);
+        // The UI sends and receives these names.
+        let names: Vec<String> = FileType::IMPORTABLE
+            .iter()
+            .map(|t| serde_json::to_string(t).unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "\"q4_k_m\"",
+                "\"q5_k_m\"",
+                "\"q8_0\"",
+                "\"bf16\"",
+                "\"f16\""
+            ]
+        );
     }
 
     #[test]
