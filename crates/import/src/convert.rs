@@ -290,9 +290,9 @@ impl Checkpoint {
             .map(|t| t.dims.iter().product::<usize>() as f64)
             .sum();
         let per_core = match file_type {
-            FileType::Q4KM | FileType::Q5KM => 40e6,
-            FileType::Q8_0 => 150e6,
-            FileType::F32 | FileType::F16 | FileType::Bf16 => 300e6,
+            FileType::Q4KM | FileType::Q5KM => 25e6,
+            FileType::Q8_0 => 190e6,
+            FileType::F32 | FileType::F16 | FileType::Bf16 => 130e6,
         };
         let cores = rayon::current_num_threads().max(1) as f64;
         values / (per_core * cores)

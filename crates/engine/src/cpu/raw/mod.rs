@@ -160,13 +160,9 @@ fn dot_float_at(
     #[cfg(target_arch = "x86_64")]
     match level {
         // SAFETY: as in `dot_q8_at`.
-        Level::Avx512 if f != Format::Bf16 => {
-            return unsafe { x86::avx512::dot_float(f, rows, row_bytes, acts, out) }
-        }
+        Level::Avx512 => return unsafe { x86::avx512::dot_float(f, rows, row_bytes, acts, out) },
         // SAFETY: as in `dot_q8_at`.
-        Level::Avx2 | Level::Avx512 if f != Format::Bf16 => {
-            return unsafe { x86::avx2::dot_float(f, rows, row_bytes, acts, out) }
-        }
+        Level::Avx2 => return unsafe { x86::avx2::dot_float(f, rows, row_bytes, acts, out) },
         _ => {}
     }
     for (row, o) in rows.chunks_exact(row_bytes).zip(out.chunks_mut(acts.len())) {

@@ -36,6 +36,7 @@ const FORMATS: &[(Format, GgmlDType)] = &[
     (Format::Q5K, GgmlDType::Q5K),
     (Format::Q6K, GgmlDType::Q6K),
     (Format::F16, GgmlDType::F16),
+    (Format::Bf16, GgmlDType::BF16),
     (Format::F32, GgmlDType::F32),
 ];
 

@@ -425,15 +425,17 @@ macro_rules! kernels {
         #[inline]
         #[target_feature(enable = $features)]
         fn float<const N: usize>(f: Format, row: &[u8], acts: &[&[f32]], out: &mut [f32]) {
-            let wide = f == Format::F32;
-            let width = if wide { 4 } else { 2 };
+            let width = if f == Format::F32 { 4 } else { 2 };
             let cols = row.len() / width;
             let mut acc = [_mm256_setzero_ps(); N];
             for j in 0..cols / 8 {
-                let w = if wide {
-                    load_f32_bytes(&row[32 * j..])
-                } else {
-                    _mm256_cvtph_ps(load16(&row[16 * j..]))
+                let w = match f {
+                    Format::F32 => load_f32_bytes(&row[32 * j..]),
+                    // bf16 is the top half of an f32.
+                    Format::Bf16 => _mm256_castsi256_ps(_mm256_slli_epi32::<16>(
+                        _mm256_cvtepu16_epi32(load16(&row[16 * j..])),
+                    )),
+                    _ => _mm256_cvtph_ps(load16(&row[16 * j..])),
                 };
                 for t in 0..N {
                     acc[t] = _mm256_fmadd_ps(w, load_f32(&acts[t][8 * j..]), acc[t]);
