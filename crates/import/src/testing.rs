@@ -6,6 +6,7 @@
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use candle_core::quantized::GgmlDType;
 use engine::Architecture;
 use serde_json::json;
 
@@ -287,17 +288,13 @@ pub fn write_safetensors(
     w.write_all(&header).map_err(io)?;
     for (name, dims) in tensors {
         let v = values(name, dims);
-        let bytes: Vec<u8> = match dtype {
-            SourceType::F32 => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-            SourceType::F16 => v
-                .iter()
-                .flat_map(|x| half::f16::from_f32(*x).to_le_bytes())
-                .collect(),
-            SourceType::Bf16 => v
-                .iter()
-                .flat_map(|x| half::bf16::from_f32(*x).to_le_bytes())
-                .collect(),
+        let ggml = match dtype {
+            SourceType::F32 => GgmlDType::F32,
+            SourceType::F16 => GgmlDType::F16,
+            SourceType::Bf16 => GgmlDType::BF16,
         };
+        // safetensors stores floats as GGUF does.
+        let bytes = engine::writer::encode(&v, v.len().max(1), ggml)?;
         w.write_all(&bytes).map_err(io)?;
     }
     w.flush().map_err(io)

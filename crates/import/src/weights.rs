@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use engine::cpu::quant::{dequantize_row, Format};
 use engine::cpu::raw::Mapped;
 use serde_json::Value as Json;
 
@@ -210,24 +211,15 @@ impl Weights {
     }
 }
 
+/// safetensors stores these as GGUF does: the engine's row decoder reads
+/// them.
 fn decode(dtype: SourceType, bytes: &[u8], out: &mut [f32]) {
-    match dtype {
-        SourceType::F32 => {
-            for (o, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
-                *o = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            }
-        }
-        SourceType::F16 => {
-            for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                *o = half::f16::from_le_bytes([b[0], b[1]]).to_f32();
-            }
-        }
-        SourceType::Bf16 => {
-            for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                *o = f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16);
-            }
-        }
-    }
+    let format = match dtype {
+        SourceType::F32 => Format::F32,
+        SourceType::F16 => Format::F16,
+        SourceType::Bf16 => Format::Bf16,
+    };
+    dequantize_row(format, bytes, out);
 }
 
 /// The safetensors header: an u64 length, then JSON naming each tensor's

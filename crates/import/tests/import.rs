@@ -267,7 +267,7 @@ fn quantized_imports_stay_near_the_reference_and_the_report_says_how_near() {
     println!("{}", report.render_text());
     // Random weights are a hard case (no structure for the scales to
     // follow, errors amplified through every layer): measured here KL
-    // 0.004 / 0.08 / 0.26 and top-1 88 / 57 / 37 % for Q8_0 / Q5_K_M /
+    // 0.004 / 0.075 / 0.24 and top-1 88 / 60 / 36 % for Q8_0 / Q5_K_M /
     // Q4_K_M. The bounds leave room for summation order, not for a broken
     // quantizer, which gives KL of several nats.
     assert!(
@@ -286,7 +286,15 @@ fn quantized_imports_stay_near_the_reference_and_the_report_says_how_near() {
     assert!(q5.kl_divergence_mean < q4.kl_divergence_mean);
     assert!(q4.file_bytes < q5.file_bytes && q5.file_bytes < q8.file_bytes);
     assert!(q8.perplexity_change.abs() < 0.01);
-    assert_eq!(report.recommendation, Some(FileType::Q8_0));
+    // The smallest file within 1 % of the reference's perplexity (Q8_0 is).
+    let within = report
+        .outputs
+        .iter()
+        .filter(|o| o.perplexity_change.abs() <= 0.01)
+        .min_by_key(|o| o.file_bytes)
+        .map(|o| o.file_type);
+    assert_eq!(report.recommendation, within);
+    assert!(within.is_some());
     // The names keep "epicrisis" (the fine-tuned prompt profile), the
     // report lies beside the first output, and the reference is gone.
     let mut names: Vec<String> = std::fs::read_dir(&out_dir)
