@@ -16,10 +16,11 @@
 //! 0–7 in turn, each stored + 128 (unsigned, as `vpdpbusd` wants them; the
 //! kernel takes 128·Σa back out).
 //!
-//! Layout of one Q4_K group of 8 rows and one super-block (1,248 bytes, 8 %
-//! more than the rows it holds):
+//! Layout of one Q4_K group of 8 rows and one super-block (1,184 bytes, 3 %
+//! more than the rows it holds; decode streams every byte, so size is speed):
 //! `d[8]`, `dmin[8]` (f16), `scales[8 sub-blocks][8 rows]` (u8), the
-//! minimums as i16 pairs `[4 pairs][8 rows][2]`, then the nibbles: for each 32-byte chunk
+//! minimums in pairs `[4 pairs][8 rows][2]` (u8; the kernel widens each
+//! 16-byte pair row to i16 for `vpdpwssd`), then the nibbles: for each 32-byte chunk
 //! `c` (0–3) of the original block and each 4-byte piece `p` (0–7), the 4
 //! bytes of rows 0–7 in turn.
 
@@ -28,7 +29,7 @@ use rayon::prelude::*;
 use super::quant::{f16_at, legacy_values, scales_mins_k4, Format, Q8KBlock, QK_K};
 
 pub const ROWS: usize = 8;
-pub const GROUP_BLOCK: usize = 32 + 64 + 128 + 1024;
+pub const GROUP_BLOCK: usize = 32 + 64 + 64 + 1024;
 /// Bytes of one Q8_0 group of 8 rows and one block of 32.
 pub const Q8_GROUP_BLOCK: usize = 16 + 256;
 
@@ -210,13 +211,12 @@ pub fn regroup_q4k(bytes: &[u8], rows: usize, cols: usize) -> Vec<u8> {
                     let (sc, mn) = scales_mins_k4(&b[4..16]);
                     for j in 0..8 {
                         dst[32 + 8 * j + r] = sc[j];
-                        // Minimums as i16 pairs (j even, j odd) per row, for `vpdpwssd`.
-                        let at = 96 + 32 * (j / 2) + 4 * r + 2 * (j % 2);
-                        dst[at..at + 2].copy_from_slice(&(mn[j] as i16).to_le_bytes());
+                        // Minimums in pairs (j even, j odd) per row.
+                        dst[96 + 16 * (j / 2) + 2 * r + j % 2] = mn[j];
                     }
                     for c in 0..4 {
                         for p in 0..8 {
-                            let to = 224 + (c * 8 + p) * 32 + 4 * r;
+                            let to = 160 + (c * 8 + p) * 32 + 4 * r;
                             let from = 16 + 32 * c + 4 * p;
                             dst[to..to + 4].copy_from_slice(&b[from..from + 4]);
                         }
@@ -245,12 +245,12 @@ pub fn dot_group_scalar(group: &[u8], acts: &[&[Q8KBlock]], out: &mut [f32]) {
                     let mut part = 0i32;
                     for i in 0..32 {
                         let (p, b) = (i / 4, i % 4);
-                        let byte = blk[224 + (c * 8 + p) * 32 + 4 * r + b];
+                        let byte = blk[160 + (c * 8 + p) * 32 + 4 * r + b];
                         let q = if high { byte >> 4 } else { byte & 0xF };
                         part += q as i32 * a.qs[32 * j + i] as i32;
                     }
                     s += blk[32 + 8 * j + r] as i32 * part;
-                    m += blk[96 + 32 * (j / 2) + 4 * r + 2 * (j % 2)] as i32
+                    m += blk[96 + 16 * (j / 2) + 2 * r + j % 2] as i32
                         * (a.bsums[2 * j] as i32 + a.bsums[2 * j + 1] as i32);
                 }
                 acc += a.d * d * s as f32 - a.d * dmin * m as f32;

@@ -118,6 +118,11 @@ pub struct Q8KBlock {
     pub d: f32,
     pub qs: [i8; QK_K],
     pub bsums: [i16; QK_K / 16],
+    /// The sums of the eight sub-blocks of 32, two per i32 (low half the
+    /// even sub-block): what the regrouped Q4_K kernel multiplies with its
+    /// minimums in one `vpdpwssd`, made once per token here instead of once
+    /// per group of eight rows there.
+    pub pairs: [i32; 4],
 }
 
 /// As ggml and candle quantize Q8_0 activations: the scale is stored in
@@ -161,6 +166,7 @@ pub fn quantize_q8k(xs: &[f32], out: &mut Vec<Q8KBlock>) {
             d: 0.0,
             qs: [0; QK_K],
             bsums: [0; QK_K / 16],
+            pairs: [0; 4],
         };
         if amax != 0.0 {
             let iscale = -127.0 / max;
@@ -169,6 +175,11 @@ pub fn quantize_q8k(xs: &[f32], out: &mut Vec<Q8KBlock>) {
             }
             for (s, g) in b.bsums.iter_mut().zip(b.qs.chunks_exact(16)) {
                 *s = g.iter().map(|&q| q as i16).sum();
+            }
+            // |a sum of 32 values| ≤ 32 · 128: an i16 holds it.
+            let of = |j: usize| b.bsums[2 * j].wrapping_add(b.bsums[2 * j + 1]) as u16 as u32;
+            for (i, p) in b.pairs.iter_mut().enumerate() {
+                *p = (of(2 * i) | (of(2 * i + 1) << 16)) as i32;
             }
             b.d = 1.0 / iscale;
         }

@@ -714,7 +714,8 @@ pub mod avx512 {
     ) {
         let m4 = _mm256_set1_epi8(0x0F);
         let mut acc = [_mm256_setzero_ps(); N];
-        for (sb, blk) in group.chunks_exact(GROUP_BLOCK).enumerate() {
+        // Fixed-size blocks: the offsets below are then checked at compile time.
+        for (sb, blk) in group.as_chunks::<GROUP_BLOCK>().0.iter().enumerate() {
             // The tokens' activations for this super-block, looked up once.
             let qs: [&[i8; 256]; N] = std::array::from_fn(|t| &acts[t][sb].qs);
             let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
@@ -727,7 +728,7 @@ pub mod avx512 {
                 let mut lo_acc = [[_mm256_setzero_si256(); CHAINS]; N];
                 let mut hi_acc = [[_mm256_setzero_si256(); CHAINS]; N];
                 for p in 0..8 {
-                    let w = load(&blk[224 + (c * 8 + p) * 32..]);
+                    let w = load(&blk[160 + (c * 8 + p) * 32..]);
                     let lo = _mm256_and_si256(w, m4);
                     let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(w), m4);
                     let k = p % CHAINS;
@@ -765,14 +766,10 @@ pub mod avx512 {
                 // sub-blocks per `vpdpwssd`.
                 let mut mins = _mm256_setzero_si256();
                 for i in 0..4 {
-                    let sums_of = |j: usize| a.bsums[2 * j].wrapping_add(a.bsums[2 * j + 1]);
-                    let two = (sums_of(2 * i) as u16 as u32
-                        | ((sums_of(2 * i + 1) as u16 as u32) << 16))
-                        as i32;
                     mins = _mm256_dpwssd_epi32(
                         mins,
-                        load(&blk[96 + 32 * i..]),
-                        _mm256_set1_epi32(two),
+                        _mm256_cvtepu8_epi16(load16(&blk[96 + 16 * i..])),
+                        _mm256_set1_epi32(a.pairs[i]),
                     );
                 }
                 let ad = _mm256_set1_ps(a.d);
