@@ -326,11 +326,22 @@ pub fn matmul(weights: &[&Weight], acts: &Acts<'_>, outs: &mut [&mut Vec<f32>]) 
             }
         }
     });
+    // The transpose, in parallel and in blocks of tokens: each block reads
+    // a short contiguous run of every tile row.
+    const TRANSPOSE_TOKENS: usize = 16;
     for ((w, t), o) in weights.iter().zip(&tiles).zip(outs.iter_mut()) {
-        for r in 0..w.rows {
-            for tok in 0..n {
-                o[tok * w.rows + r] = t[r * n + tok];
-            }
-        }
+        let rows = w.rows;
+        o.par_chunks_mut(TRANSPOSE_TOKENS * rows)
+            .enumerate()
+            .for_each(|(b, block)| {
+                let t0 = b * TRANSPOSE_TOKENS;
+                let k = block.len() / rows;
+                for r in 0..rows {
+                    let run = &t[r * n + t0..r * n + t0 + k];
+                    for (j, v) in run.iter().enumerate() {
+                        block[j * rows + r] = *v;
+                    }
+                }
+            });
     }
 }

@@ -170,8 +170,9 @@ pub fn quantize_q8k(xs: &[f32], out: &mut Vec<Q8KBlock>) {
         };
         if amax != 0.0 {
             let iscale = -127.0 / max;
+            // ggml's `nearest_int` (half to even), as `quantize_row_q8_K`.
             for (q, v) in b.qs.iter_mut().zip(x) {
-                *q = (iscale * v).round().clamp(-128.0, 127.0) as i8;
+                *q = nearest_int(iscale * v).min(127) as i8;
             }
             for (s, g) in b.bsums.iter_mut().zip(b.qs.chunks_exact(16)) {
                 *s = g.iter().map(|&q| q as i16).sum();
@@ -185,6 +186,13 @@ pub fn quantize_q8k(xs: &[f32], out: &mut Vec<Q8KBlock>) {
         }
         out.push(b);
     }
+}
+
+/// ggml's `nearest_int`: round half to even through the float mantissa
+/// (valid for |v| < 2²²; activations and quantization levels are far below).
+pub(crate) fn nearest_int(v: f32) -> i32 {
+    let val = v + 12_582_912.0;
+    (val.to_bits() & 0x007f_ffff) as i32 - 0x0040_0000
 }
 
 pub fn f16_at(b: &[u8], at: usize) -> f32 {

@@ -12,14 +12,9 @@
 
 use half::f16;
 
-const QK_K: usize = 256;
+use crate::cpu::quant::nearest_int;
 
-/// ggml's `nearest_int`: round half to even through the float mantissa
-/// (valid for |v| < 2²²; quantization levels are far below that).
-fn nearest_int(v: f32) -> i32 {
-    let val = v + 12_582_912.0;
-    (val.to_bits() & 0x007f_ffff) as i32 - 0x0040_0000
-}
+const QK_K: usize = 256;
 
 /// ggml's `make_qkx2_quants` on a sub-block of 32: the scale and minimum
 /// (levels `0..=nmax` in `levels`) that minimise the weighted squared
