@@ -505,20 +505,50 @@ pub mod avx512 {
     /// [`TILE`]: crate::cpu::raw::TILE
     #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
     pub fn dot_q4k_x8(data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
+        each_group_tile(data, blocks * GROUP_BLOCK, acts, out, |g, a, o, n, t0| {
+            match a.len() {
+                // Fewer tokens, more independent chains per token; four
+                // tokens already fill the 32 registers.
+                1 => x8::<1, 4>(g, a, o, n, t0),
+                2 => x8::<2, 2>(g, a, o, n, t0),
+                3 => x8::<3, 1>(g, a, o, n, t0),
+                _ => x8::<4, 1>(g, a, o, n, t0),
+            }
+        })
+    }
+
+    /// Each group of 8 rows in `data` (`group_bytes` each) with the tokens
+    /// in tiles of [`TILE`]: `kernel(group, tile, group's out, tokens, first
+    /// token of the tile)`, the shape every regrouped kernel shares.
+    ///
+    /// [`TILE`]: crate::cpu::raw::TILE
+    #[inline]
+    fn each_group_tile<A>(
+        data: &[u8],
+        group_bytes: usize,
+        acts: &[&[A]],
+        out: &mut [f32],
+        mut kernel: impl FnMut(&[u8], &[&[A]], &mut [f32], usize, usize),
+    ) {
         let n = acts.len();
         let tile = crate::cpu::raw::TILE;
-        for (g, group) in data.chunks_exact(blocks * GROUP_BLOCK).enumerate() {
+        for (g, group) in data.chunks_exact(group_bytes).enumerate() {
             let o = &mut out[g * ROWS * n..(g + 1) * ROWS * n];
             for (k, a) in acts.chunks(tile).enumerate() {
-                let t0 = k * tile;
-                match a.len() {
-                    // Fewer tokens, more independent chains per token; four
-                    // tokens already fill the 32 registers.
-                    1 => x8::<1, 4>(group, a, o, n, t0),
-                    2 => x8::<2, 2>(group, a, o, n, t0),
-                    3 => x8::<3, 1>(group, a, o, n, t0),
-                    _ => x8::<4, 1>(group, a, o, n, t0),
-                }
+                kernel(group, a, o, n, k * tile);
+            }
+        }
+    }
+
+    /// Token `t`'s 8 row results, `acc[t]`, into `out[r · tokens + t0 + t]`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+    fn scatter_rows<const N: usize>(acc: &[__m256; N], out: &mut [f32], n: usize, t0: usize) {
+        for (t, a) in acc.iter().enumerate() {
+            let mut lanes = [0f32; 8];
+            store_f32(&mut lanes, *a);
+            for (r, v) in lanes.iter().enumerate() {
+                out[r * n + t0 + t] = *v;
             }
         }
     }
@@ -528,20 +558,18 @@ pub mod avx512 {
     #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
     pub fn dot_q8_0_x8(data: &[u8], blocks: usize, acts: &[&[Q8Block]], out: &mut [f32]) {
         use crate::cpu::interleave::Q8_GROUP_BLOCK;
-        let n = acts.len();
-        let tile = crate::cpu::raw::TILE;
-        for (g, group) in data.chunks_exact(blocks * Q8_GROUP_BLOCK).enumerate() {
-            let o = &mut out[g * ROWS * n..(g + 1) * ROWS * n];
-            for (k, a) in acts.chunks(tile).enumerate() {
-                let t0 = k * tile;
-                match a.len() {
-                    1 => q8x8::<1, 4>(group, a, o, n, t0),
-                    2 => q8x8::<2, 2>(group, a, o, n, t0),
-                    3 => q8x8::<3, 1>(group, a, o, n, t0),
-                    _ => q8x8::<4, 1>(group, a, o, n, t0),
-                }
-            }
-        }
+        each_group_tile(
+            data,
+            blocks * Q8_GROUP_BLOCK,
+            acts,
+            out,
+            |g, a, o, n, t0| match a.len() {
+                1 => q8x8::<1, 4>(g, a, o, n, t0),
+                2 => q8x8::<2, 2>(g, a, o, n, t0),
+                3 => q8x8::<3, 1>(g, a, o, n, t0),
+                _ => q8x8::<4, 1>(g, a, o, n, t0),
+            },
+        )
     }
 
     #[inline]
@@ -578,13 +606,7 @@ pub mod avx512 {
                 );
             }
         }
-        for t in 0..N {
-            let mut lanes = [0f32; 8];
-            store_f32(&mut lanes, acc[t]);
-            for (r, v) in lanes.iter().enumerate() {
-                out[r * n + t0 + t] = *v;
-            }
-        }
+        scatter_rows(&acc, out, n, t0);
     }
 
     /// Regrouped Q6_K rows (`cpu::interleave`) times the tokens' Q8_K
@@ -592,20 +614,18 @@ pub mod avx512 {
     #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
     pub fn dot_q6k_x8(data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
         use crate::cpu::interleave::Q6_GROUP_BLOCK;
-        let n = acts.len();
-        let tile = crate::cpu::raw::TILE;
-        for (g, group) in data.chunks_exact(blocks * Q6_GROUP_BLOCK).enumerate() {
-            let o = &mut out[g * ROWS * n..(g + 1) * ROWS * n];
-            for (k, a) in acts.chunks(tile).enumerate() {
-                let t0 = k * tile;
-                match a.len() {
-                    1 => q6x8::<1, 2>(group, a, o, n, t0),
-                    2 => q6x8::<2, 1>(group, a, o, n, t0),
-                    3 => q6x8::<3, 1>(group, a, o, n, t0),
-                    _ => q6x8::<4, 1>(group, a, o, n, t0),
-                }
-            }
-        }
+        each_group_tile(
+            data,
+            blocks * Q6_GROUP_BLOCK,
+            acts,
+            out,
+            |g, a, o, n, t0| match a.len() {
+                1 => q6x8::<1, 2>(g, a, o, n, t0),
+                2 => q6x8::<2, 1>(g, a, o, n, t0),
+                3 => q6x8::<3, 1>(g, a, o, n, t0),
+                _ => q6x8::<4, 1>(g, a, o, n, t0),
+            },
+        )
     }
 
     #[inline]
@@ -682,13 +702,7 @@ pub mod avx512 {
                     _mm256_fmadd_ps(_mm256_mul_ps(d8, ad), _mm256_cvtepi32_ps(sums[t]), acc[t]);
             }
         }
-        for t in 0..N {
-            let mut lanes = [0f32; 8];
-            store_f32(&mut lanes, acc[t]);
-            for (r, v) in lanes.iter().enumerate() {
-                out[r * n + t0 + t] = *v;
-            }
-        }
+        scatter_rows(&acc, out, n, t0);
     }
 
     /// Four activation bytes broadcast to every row's lane (one
@@ -779,13 +793,7 @@ pub mod avx512 {
                     _mm256_fnmadd_ps(_mm256_mul_ps(dmin8, ad), _mm256_cvtepi32_ps(mins), acc[t]);
             }
         }
-        for t in 0..N {
-            let mut lanes = [0f32; 8];
-            store_f32(&mut lanes, acc[t]);
-            for (r, v) in lanes.iter().enumerate() {
-                out[r * n + t0 + t] = *v;
-            }
-        }
+        scatter_rows(&acc, out, n, t0);
     }
 
     #[inline]
