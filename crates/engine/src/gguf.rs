@@ -188,24 +188,34 @@ fn ggml_type_name(id: u32) -> String {
     name.to_string()
 }
 
+/// ggml's numbers for the tensor types candle holds, read and written.
+const GGML_TYPES: [(u32, GgmlDType); 14] = [
+    (0, GgmlDType::F32),
+    (1, GgmlDType::F16),
+    (2, GgmlDType::Q4_0),
+    (3, GgmlDType::Q4_1),
+    (6, GgmlDType::Q5_0),
+    (7, GgmlDType::Q5_1),
+    (8, GgmlDType::Q8_0),
+    (10, GgmlDType::Q2K),
+    (11, GgmlDType::Q3K),
+    (12, GgmlDType::Q4K),
+    (13, GgmlDType::Q5K),
+    (14, GgmlDType::Q6K),
+    (15, GgmlDType::Q8K),
+    (30, GgmlDType::BF16),
+];
+
 fn ggml_dtype(id: u32) -> Option<GgmlDType> {
-    Some(match id {
-        0 => GgmlDType::F32,
-        1 => GgmlDType::F16,
-        2 => GgmlDType::Q4_0,
-        3 => GgmlDType::Q4_1,
-        6 => GgmlDType::Q5_0,
-        7 => GgmlDType::Q5_1,
-        8 => GgmlDType::Q8_0,
-        10 => GgmlDType::Q2K,
-        11 => GgmlDType::Q3K,
-        12 => GgmlDType::Q4K,
-        13 => GgmlDType::Q5K,
-        14 => GgmlDType::Q6K,
-        15 => GgmlDType::Q8K,
-        30 => GgmlDType::BF16,
-        _ => return None,
-    })
+    GGML_TYPES.iter().find(|(i, _)| *i == id).map(|(_, t)| *t)
+}
+
+/// The number [`ggml_dtype`] reads back as `dtype`.
+pub(crate) fn ggml_type_id(dtype: GgmlDType) -> Option<u32> {
+    GGML_TYPES
+        .iter()
+        .find(|(_, t)| *t == dtype)
+        .map(|(i, _)| *i)
 }
 
 /// The llama.cpp spelling of a type, as users see it in file names.

@@ -368,27 +368,6 @@ pub fn partial_path(out: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// ggml's number for a tensor type.
-fn type_id(dtype: GgmlDType) -> u32 {
-    match dtype {
-        GgmlDType::F32 => 0,
-        GgmlDType::F16 => 1,
-        GgmlDType::Q4_0 => 2,
-        GgmlDType::Q4_1 => 3,
-        GgmlDType::Q5_0 => 6,
-        GgmlDType::Q5_1 => 7,
-        GgmlDType::Q8_0 => 8,
-        GgmlDType::Q8_1 => 9,
-        GgmlDType::Q2K => 10,
-        GgmlDType::Q3K => 11,
-        GgmlDType::Q4K => 12,
-        GgmlDType::Q5K => 13,
-        GgmlDType::Q6K => 14,
-        GgmlDType::Q8K => 15,
-        GgmlDType::BF16 => 30,
-    }
-}
-
 fn write_header(
     w: &mut Vec<u8>,
     metadata: &[(String, Value)],
@@ -410,7 +389,13 @@ fn write_header(
         for d in t.dims.iter().rev() {
             w.extend_from_slice(&(*d as u64).to_le_bytes());
         }
-        w.extend_from_slice(&type_id(t.dtype).to_le_bytes());
+        let id = crate::gguf::ggml_type_id(t.dtype).ok_or_else(|| {
+            Error::Invalid(format!(
+                "el tensor «{}» tiene un tipo que GGUF no guarda ({:?})",
+                t.name, t.dtype
+            ))
+        })?;
+        w.extend_from_slice(&id.to_le_bytes());
         w.extend_from_slice(&offset.to_le_bytes());
         offset += t.bytes().next_multiple_of(ALIGNMENT);
     }
