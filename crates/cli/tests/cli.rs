@@ -6,17 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::epicrisis;
+
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/data")
         .join(rel)
-}
-
-fn epicrisis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_epicrisis"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
 }
 
 fn text(output: &Output) -> String {

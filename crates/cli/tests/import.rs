@@ -4,21 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use engine::Architecture;
 use import::testing::{self, CheckpointSpec};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn epicrisis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_epicrisis"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+mod common;
+use common::{epicrisis, root};
 
 fn checkpoint(dir: &Path, name: &str) -> PathBuf {
     let folder = dir.join(name);

@@ -3,22 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::OnceLock;
 
 use engine::synthetic::{write_model, Spec, TokenizerMetadata};
 use engine::Architecture;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn epicrisis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_epicrisis"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+mod common;
+use common::{epicrisis, root};
 
 /// The JSON a successful run printed; fails with its stderr otherwise.
 fn json_success(out: &Output) -> serde_json::Value {
