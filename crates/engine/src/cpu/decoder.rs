@@ -411,9 +411,7 @@ impl CpuModel {
                 &acts,
                 &mut [&mut s.gate, &mut s.up],
             );
-            for (g, u) in s.gate.iter_mut().zip(&s.up) {
-                *g = *g / (1.0 + (-*g).exp()) * u;
-            }
+            swiglu(&mut s.gate, &s.up, h.feed_forward);
             let acts = Acts::new(&s.gate, h.feed_forward, &[&layer.down]);
             matmul(&[&layer.down], &acts, &mut [&mut s.down]);
             add(&mut s.x, &s.down);
@@ -434,12 +432,39 @@ fn rms_norm(x: &[f32], w: &[f32], eps: f32, out: &mut Vec<f32>) {
     let d = w.len();
     out.clear();
     out.resize(x.len(), 0.0);
-    for (o, x) in out.chunks_exact_mut(d).zip(x.chunks_exact(d)) {
+    let norm = |(o, x): (&mut [f32], &[f32])| {
         let mean = x.iter().map(|v| v * v).sum::<f32>() / d as f32;
         let r = 1.0 / (mean + eps).sqrt();
         for ((o, x), w) in o.iter_mut().zip(x).zip(w) {
             *o = x * r * w;
         }
+    };
+    // Rows are independent: a batch's run in parallel (each row the same).
+    if x.len() > d {
+        out.par_chunks_exact_mut(d)
+            .zip(x.par_chunks_exact(d))
+            .for_each(norm);
+    } else {
+        out.chunks_exact_mut(d)
+            .zip(x.chunks_exact(d))
+            .for_each(norm);
+    }
+}
+
+/// `gate` ← SiLU(`gate`) · `up`, in parallel for a batch (`width` values
+/// per token).
+fn swiglu(gate: &mut [f32], up: &[f32], width: usize) {
+    let f = |(g, u): (&mut [f32], &[f32])| {
+        for (g, u) in g.iter_mut().zip(u) {
+            *g = *g / (1.0 + (-*g).exp()) * u;
+        }
+    };
+    if gate.len() > width {
+        gate.par_chunks_mut(width)
+            .zip(up.par_chunks(width))
+            .for_each(f);
+    } else {
+        f((gate, up));
     }
 }
 
@@ -514,6 +539,52 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
+/// `dot(q, k_x)` for the four consecutive rows `k_x` of `keys`, each
+/// summed exactly as [`dot`] sums.
+fn dot4(q: &[f32], keys: &[f32]) -> [f32; 4] {
+    let hd = q.len();
+    let mut acc = [[0f32; 8]; 4];
+    let main = hd / 8 * 8;
+    for c in (0..main).step_by(8) {
+        let x = &q[c..c + 8];
+        for (a, key) in acc.iter_mut().zip(keys.chunks_exact(hd)) {
+            let y = &key[c..c + 8];
+            for l in 0..8 {
+                a[l] += x[l] * y[l];
+            }
+        }
+    }
+    let mut out = [0f32; 4];
+    for ((o, a), key) in out.iter_mut().zip(&acc).zip(keys.chunks_exact(hd)) {
+        let tail: f32 = q[main..].iter().zip(&key[main..]).map(|(x, y)| x * y).sum();
+        *o = a.iter().sum::<f32>() + tail;
+    }
+    out
+}
+
+/// `out` = Σ_j `p[j]` · row `j` of `values` (rows of `out.len()`).
+fn weighted_sum(p: &[f32], values: &[f32], hd: usize, out: &mut [f32]) {
+    const W: usize = 32;
+    let mut chunks = out.chunks_exact_mut(W);
+    for (c, o) in chunks.by_ref().enumerate() {
+        let mut acc = [0f32; W];
+        for (pj, vj) in p.iter().zip(values.chunks_exact(hd)) {
+            let v = &vj[c * W..(c + 1) * W];
+            for l in 0..W {
+                acc[l] += pj * v[l];
+            }
+        }
+        o.copy_from_slice(&acc);
+    }
+    let done = hd / W * W;
+    for (i, o) in chunks.into_remainder().iter_mut().enumerate() {
+        *o = p
+            .iter()
+            .zip(values.chunks_exact(hd))
+            .fold(0.0, |a, (pj, vj)| a + pj * vj[done + i]);
+    }
+}
+
 /// Causal attention of the `n` new queries over the cache, one task per
 /// (query, key/value head): the query heads of a group read each cached key
 /// and value once. `out` is `(n, heads · head_dim)`.
@@ -539,9 +610,23 @@ fn attention(
             let q0 = (i * h.heads + g * group) * hd;
             let q = &q[q0..q0 + group * hd];
             let mut scores = vec![0f32; group * len];
-            for (j, kj) in k.chunks_exact(hd).enumerate() {
+            // Four keys at a time: four independent sums per head keep the
+            // adder busy (one `dot` at a time waits on its own chain). Each
+            // score is still summed in `dot`'s order, so it is the same
+            // whichever block its key falls in.
+            let mut blocks = k.chunks_exact(4 * hd);
+            for (jb, kb) in blocks.by_ref().enumerate() {
                 for (hh, qh) in q.chunks_exact(hd).enumerate() {
-                    scores[hh * len + j] = dot(qh, kj) * scale;
+                    let d4 = dot4(qh, kb);
+                    for (x, d) in d4.iter().enumerate() {
+                        scores[hh * len + 4 * jb + x] = d * scale;
+                    }
+                }
+            }
+            let done = len / 4 * 4;
+            for (j, kj) in blocks.remainder().chunks_exact(hd).enumerate() {
+                for (hh, qh) in q.chunks_exact(hd).enumerate() {
+                    scores[hh * len + done + j] = dot(qh, kj) * scale;
                 }
             }
             for row in scores.chunks_exact_mut(len) {
@@ -555,14 +640,10 @@ fn attention(
                     *s /= sum;
                 }
             }
-            o.fill(0.0);
-            for (j, vj) in v.chunks_exact(hd).enumerate() {
-                for (hh, oh) in o.chunks_exact_mut(hd).enumerate() {
-                    let p = scores[hh * len + j];
-                    for (a, b) in oh.iter_mut().zip(vj) {
-                        *a += p * b;
-                    }
-                }
+            // Σ_j p_j · v_j, 32 output values at a time held in registers
+            // while the keys stream by (summed over j in order, as before).
+            for (oh, p) in o.chunks_exact_mut(hd).zip(scores.chunks_exact(len)) {
+                weighted_sum(p, v, hd, oh);
             }
         });
 }
