@@ -340,6 +340,15 @@ impl CpuModel {
         all: bool,
         cancelled: &dyn Fn() -> bool,
     ) -> Result<Option<Vec<f32>>> {
+        super::awake::with_workers_awake(|| self.forward_pass(tokens, all, cancelled))
+    }
+
+    fn forward_pass(
+        &mut self,
+        tokens: &[u32],
+        all: bool,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<f32>>> {
         let h = self.hyper.clone();
         let pos = self.cache.tokens.len();
         let n = tokens.len();
@@ -543,23 +552,26 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// summed exactly as [`dot`] sums.
 fn dot4(q: &[f32], keys: &[f32]) -> [f32; 4] {
     let hd = q.len();
+    let k: [&[f32]; 4] = std::array::from_fn(|x| &keys[x * hd..(x + 1) * hd]);
     let mut acc = [[0f32; 8]; 4];
     let main = hd / 8 * 8;
     for c in (0..main).step_by(8) {
         let x = &q[c..c + 8];
-        for (a, key) in acc.iter_mut().zip(keys.chunks_exact(hd)) {
+        for (a, key) in acc.iter_mut().zip(k) {
             let y = &key[c..c + 8];
             for l in 0..8 {
                 a[l] += x[l] * y[l];
             }
         }
     }
-    let mut out = [0f32; 4];
-    for ((o, a), key) in out.iter_mut().zip(&acc).zip(keys.chunks_exact(hd)) {
-        let tail: f32 = q[main..].iter().zip(&key[main..]).map(|(x, y)| x * y).sum();
-        *o = a.iter().sum::<f32>() + tail;
-    }
-    out
+    std::array::from_fn(|x| {
+        let tail: f32 = q[main..]
+            .iter()
+            .zip(&k[x][main..])
+            .map(|(a, b)| a * b)
+            .sum();
+        acc[x].iter().sum::<f32>() + tail
+    })
 }
 
 /// `out` = Σ_j `p[j]` · row `j` of `values` (rows of `out.len()`).

@@ -13,8 +13,10 @@
 //!
 //! Layout: [`quant`] (formats, scalar reference), [`raw`] (the only
 //! `unsafe`: AVX2 kernels, the memory map), [`matmul`] (weights × tokens on
-//! the compute pool), [`decoder`] (the forward pass and its KV cache).
+//! the compute pool), [`decoder`] (the forward pass and its KV cache),
+//! `awake` (the pool's workers kept polling during a pass).
 
+mod awake;
 pub mod decoder;
 pub mod interleave;
 pub mod matmul;
