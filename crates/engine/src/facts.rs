@@ -165,9 +165,10 @@ impl ModelFacts {
     }
 }
 
-/// Keys and values of every layer in f32 for `context` positions.
+/// Keys and values of every layer in f16 (as the CPU path keeps them) for
+/// `context` positions.
 pub fn kv_cache_bytes(hyper: &Hyper, context: usize) -> u64 {
-    (2 * hyper.layers * hyper.kv_heads * hyper.head_dim * context * 4) as u64
+    (2 * hyper.layers * hyper.kv_heads * hyper.head_dim * context * 2) as u64
 }
 
 fn hyper(file: &GgufFile, arch: Architecture) -> Result<Hyper> {

@@ -261,6 +261,15 @@ impl Model {
         }
     }
 
+    /// Empties the cache and, on our CPU path, makes it `format` (it is
+    /// f16 after a load); candle's cache is always f32.
+    pub fn set_cache_format(&mut self, format: crate::cpu::decoder::CacheFormat) {
+        match &mut self.backend {
+            Backend::Cpu(m) => m.set_cache_format(format),
+            Backend::Candle(m) => m.cache.tokens.clear(),
+        }
+    }
+
     /// Runs `tokens` at the positions after the cached ones and returns the
     /// logits of the last one.
     pub fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>> {

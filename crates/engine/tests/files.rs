@@ -160,7 +160,7 @@ fn a_good_file_reports_its_facts_without_loading() {
     assert_eq!(facts.quantization, "Q8_0");
     assert!(facts.parameters > 151_669 * 64);
     let mem = facts.memory(512);
-    assert_eq!(mem.kv_cache_bytes, 2 * 2 * 2 * 16 * 512 * 4);
+    assert_eq!(mem.kv_cache_bytes, 2 * 2 * 2 * 16 * 512 * 2);
     assert_eq!(
         mem.total_bytes,
         mem.weights_bytes + mem.kv_cache_bytes + mem.overhead_bytes

@@ -120,7 +120,9 @@ fn the_same_seed_gives_the_same_tokens_and_deltas_spell_the_decoding() {
     assert_eq!(&a.ids[..8], &PINNED[..]);
 }
 
-const PINNED: [u32; 8] = [7555, 125499, 32956, 146939, 78494, 102071, 1956, 51292];
+// Re-pinned when the KV cache became f16 (keys and values rounded to half
+// precision change a random tiny model's sampled tokens after the first).
+const PINNED: [u32; 8] = [7555, 54209, 48053, 64148, 71660, 9115, 22238, 19610];
 
 #[test]
 fn a_second_request_reuses_the_shared_prompt_and_gives_the_same_tokens() {

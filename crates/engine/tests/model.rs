@@ -6,6 +6,7 @@ mod common;
 
 use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
+use engine::cpu::CacheFormat;
 use engine::gguf::GgufFile;
 use engine::model::Model;
 use engine::{Architecture, ModelFacts};
@@ -78,7 +79,8 @@ fn logits_match_candle_transformers_for_every_architecture() {
         Architecture::Qwen3,
         Architecture::Llama,
     ] {
-        let mut model = ours(arch, 64);
+        // candle's f32 cache: then only summation order differs.
+        let mut model = with_cache(ours(arch, 64), CacheFormat::F32);
         let got = model.forward(PROMPT).unwrap();
         let expected = reference(arch, PROMPT);
         let diff = max_abs_diff(&got, &expected);
@@ -161,6 +163,43 @@ fn tiny_k_quants(arch: Architecture) -> std::path::PathBuf {
     common::custom(&format!("kquants-{}", arch.name()), &spec)
 }
 
+fn with_cache(mut model: Model, format: CacheFormat) -> Model {
+    model.set_cache_format(format);
+    model
+}
+
+fn load_f32_cache(path: &std::path::Path) -> Model {
+    with_cache(load(path, false), CacheFormat::F32)
+}
+
+#[test]
+fn the_f16_cache_stays_close_to_the_f32_one_and_keeps_its_bits_across_batches() {
+    for arch in [
+        Architecture::Qwen2,
+        Architecture::Qwen3,
+        Architecture::Llama,
+    ] {
+        let exact = with_cache(ours(arch, 64), CacheFormat::F32)
+            .forward(PROMPT)
+            .unwrap();
+        let mut half = ours(arch, 64);
+        let got = half.forward(PROMPT).unwrap();
+        let (diff, spread) = (max_abs_diff(&got, &exact), spread(&exact));
+        eprintln!("{arch:?}: f16 cache vs f32: max diff {diff:.4} (spread {spread:.2})");
+        // Random weights: keys and values are rounded to 11 significant
+        // bits in every layer; the logits move by a small part of their
+        // spread, never by its order.
+        assert!(
+            diff > 0.0 && diff < 0.02 * spread,
+            "{arch:?}: {diff} of {spread}"
+        );
+        // Back to f16 after a switch: the same bits as a fresh load.
+        let mut switched = with_cache(ours(arch, 64), CacheFormat::F32);
+        switched.set_cache_format(CacheFormat::F16);
+        assert_eq!(switched.forward(PROMPT).unwrap(), got);
+    }
+}
+
 fn load(path: &std::path::Path, candle: bool) -> Model {
     let (facts, file) = ModelFacts::read(path).unwrap();
     let load = if candle {
@@ -217,7 +256,7 @@ fn our_cpu_kernels_match_the_candle_path_on_every_format_mix() {
     ] {
         // Q8_0 everywhere: both quantize activations to Q8_0 the same way.
         let path = common::tiny(arch);
-        let got = load(&path, false).forward(PROMPT).unwrap();
+        let got = load_f32_cache(&path).forward(PROMPT).unwrap();
         let expected = load(&path, true).forward(PROMPT).unwrap();
         assert!(spread(&expected) > 0.5, "{arch:?}: logits too flat");
         let diff = max_abs_diff(&got, &expected);
@@ -226,8 +265,8 @@ fn our_cpu_kernels_match_the_candle_path_on_every_format_mix() {
         // Q8_K ones (as llama.cpp does), so each is held to the exact
         // arithmetic instead, and ours must be no further from it.
         let path = tiny_k_quants(arch);
-        let exact = load(&dense_copy(&path), false).forward(PROMPT).unwrap();
-        let ours = max_abs_diff(&load(&path, false).forward(PROMPT).unwrap(), &exact);
+        let exact = load_f32_cache(&dense_copy(&path)).forward(PROMPT).unwrap();
+        let ours = max_abs_diff(&load_f32_cache(&path).forward(PROMPT).unwrap(), &exact);
         let candle = max_abs_diff(&load(&path, true).forward(PROMPT).unwrap(), &exact);
         eprintln!("{arch:?} Q4_K_M: max diff from the f32 result: ours {ours:.4}, candle {candle:.4} (spread {:.2})", spread(&exact));
         assert!(

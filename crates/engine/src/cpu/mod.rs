@@ -23,4 +23,4 @@ pub mod matmul;
 pub mod quant;
 pub mod raw;
 
-pub use decoder::CpuModel;
+pub use decoder::{CacheFormat, CpuModel};
