@@ -507,40 +507,39 @@ fn rms_norm(x: &[f32], w: &[f32], eps: f32, out: &mut Vec<f32>) {
     let d = w.len();
     out.clear();
     out.resize(x.len(), 0.0);
-    let norm = |(o, x): (&mut [f32], &[f32])| {
+    rows_in_parallel(out, x, d, |(o, x)| {
         let mean = x.iter().map(|v| v * v).sum::<f32>() / d as f32;
         let r = 1.0 / (mean + eps).sqrt();
         for ((o, x), w) in o.iter_mut().zip(x).zip(w) {
             *o = x * r * w;
         }
-    };
-    // Rows are independent: a batch's run in parallel (each row the same).
-    if x.len() > d {
-        out.par_chunks_exact_mut(d)
-            .zip(x.par_chunks_exact(d))
-            .for_each(norm);
+    });
+}
+
+/// `f` on each pair of `width`-value rows of `a` and `b`, in parallel when
+/// there are several (a batch's tokens; serial work leaves the other
+/// threads idle), each row computed the same either way.
+fn rows_in_parallel(
+    a: &mut [f32],
+    b: &[f32],
+    width: usize,
+    f: impl Fn((&mut [f32], &[f32])) + Sync + Send,
+) {
+    if a.len() > width {
+        a.par_chunks_mut(width).zip(b.par_chunks(width)).for_each(f);
     } else {
-        out.chunks_exact_mut(d)
-            .zip(x.chunks_exact(d))
-            .for_each(norm);
+        a.chunks_mut(width).zip(b.chunks(width)).for_each(f);
     }
 }
 
 /// `gate` ← SiLU(`gate`) · `up`, in parallel for a batch (`width` values
 /// per token).
 fn swiglu(gate: &mut [f32], up: &[f32], width: usize) {
-    let f = |(g, u): (&mut [f32], &[f32])| {
+    rows_in_parallel(gate, up, width, |(g, u)| {
         for (g, u) in g.iter_mut().zip(u) {
             *g = *g / (1.0 + (-*g).exp()) * u;
         }
-    };
-    if gate.len() > width {
-        gate.par_chunks_mut(width)
-            .zip(up.par_chunks(width))
-            .for_each(f);
-    } else {
-        f((gate, up));
-    }
+    });
 }
 
 fn rms_norm_in_place(x: &mut [f32], w: &[f32], eps: f32) {
