@@ -207,7 +207,7 @@ fn saved_drafts_can_be_listed_searched_and_shown() {
     assert!(listed.contains("Jorge Andrés Muñoz Valdés"), "{listed}");
     assert!(!listed.contains("María Inés Soto Carrasco"), "{listed}");
 
-    let today = clinical::date::Date::today_utc().to_string();
+    let today = clinical::date::Date::today_local().to_string();
     let out = epicrisis_with_db(
         &db,
         &["drafts", "list", "--since", &today, "--until", &today],
@@ -337,4 +337,44 @@ fn export_writes_pdf_and_text_and_names_what_is_wrong() {
         "{}",
         text(&out)
     );
+}
+
+#[test]
+fn an_export_is_dated_with_the_local_day() {
+    // UTC+14 and UTC-12 are always a day or two apart: whichever the
+    // clock says, the exported "Fecha:" must follow `TZ`, never UTC.
+    let dir = tempfile::tempdir().unwrap();
+    let episode = data("episodes/neumonia.json");
+    let mut dates = Vec::new();
+    for (tz, posix) in [("<+14>-14", "<+14>-14"), ("<-12>12", "<-12>12")] {
+        let zone = clinical::date::TimeZone::posix(posix).unwrap();
+        let before = clinical::date::Date::of_instant(now_millis(), &zone);
+        let txt = dir.path().join(format!("e{}.txt", dates.len()));
+        let out = Command::new(env!("CARGO_BIN_EXE_epicrisis"))
+            .env("TZ", tz)
+            .args([
+                "export",
+                episode.to_str().unwrap(),
+                "--txt",
+                txt.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let after = clinical::date::Date::of_instant(now_millis(), &zone);
+        let written = std::fs::read_to_string(&txt).unwrap();
+        let stamped = [before, after]
+            .into_iter()
+            .find(|d| written.contains(&format!("Fecha: {}", d.spanish())));
+        assert!(stamped.is_some(), "TZ={tz}: {before} not in:\n{written}");
+        dates.push(stamped.unwrap());
+    }
+    assert!(dates[0].days_until(dates[1]) < 0, "{dates:?}");
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }

@@ -1,8 +1,15 @@
 //! Calendar dates as episodes carry them (`YYYY-MM-DD`, or an ISO date-time
 //! whose date part is all we keep), without a date library: the stay's
 //! arithmetic needs only the proleptic Gregorian day count.
+//!
+//! Instants are stored in UTC; a date a person reads (an export's "Generado
+//! el", a filter's day) is the day in the local zone, from `jiff` and the
+//! system's time-zone database: in Chile after 21:00 UTC is already
+//! tomorrow.
 
 use std::fmt;
+
+pub use jiff::tz::TimeZone;
 
 /// A valid calendar date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -87,13 +94,58 @@ impl Date {
 
     /// Today in UTC, from the system clock.
     pub fn today_utc() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        Date::from_days_since_epoch(secs.div_euclid(86_400))
+        Date::of_instant(now_millis(), &TimeZone::UTC)
     }
 
+    /// Today where the user is: the date every exported document carries.
+    pub fn today_local() -> Date {
+        Date::of_instant(now_millis(), &local_zone())
+    }
+
+    /// The calendar day of an instant (milliseconds since the Unix epoch)
+    /// in `zone`.
+    pub fn of_instant(unix_millis: i64, zone: &TimeZone) -> Date {
+        let offset = zone.to_offset(instant(unix_millis)).seconds();
+        let local_secs = unix_millis.div_euclid(1000) + i64::from(offset);
+        Date::from_days_since_epoch(local_secs.div_euclid(86_400))
+    }
+
+    /// The first millisecond of this day in `zone` (a day that starts in
+    /// a DST gap starts at the gap's end, as jiff resolves it).
+    pub fn start_in(self, zone: &TimeZone) -> i64 {
+        let civil = i16::try_from(self.year)
+            .ok()
+            .and_then(|y| jiff::civil::Date::new(y, self.month as i8, self.day as i8).ok());
+        let zoned = civil.and_then(|d| d.to_zoned(zone.clone()).ok());
+        match zoned {
+            Some(z) => z.timestamp().as_millisecond(),
+            // Outside jiff's range (years beyond ±9999): the UTC day.
+            None => self.days_since_epoch() * 86_400_000,
+        }
+    }
+}
+
+/// The user's time zone: `TZ`, else the system's setting, else UTC.
+pub fn local_zone() -> TimeZone {
+    TimeZone::system()
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn instant(unix_millis: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(unix_millis).unwrap_or(if unix_millis < 0 {
+        jiff::Timestamp::MIN
+    } else {
+        jiff::Timestamp::MAX
+    })
+}
+
+impl Date {
     /// Whole days from `self` to `later` (negative when `later` is earlier).
     pub fn days_until(self, later: Date) -> i64 {
         later.days_since_epoch() - self.days_since_epoch()
@@ -215,5 +267,64 @@ mod tests {
             Date::new(2026, 9, 14).unwrap().spanish_day_month(),
             "14 de septiembre"
         );
+    }
+
+    fn santiago() -> TimeZone {
+        // A fixed POSIX rule (Chile's: UTC-4, UTC-3 from September to
+        // April), so the test needs no tz database on the machine.
+        TimeZone::posix("<-04>4<-03>,M9.1.6/24,M4.1.6/24").unwrap()
+    }
+
+    #[test]
+    fn an_evening_in_chile_is_still_today_there() {
+        // 2026-12-01 23:30 in Santiago (summer, UTC-3) is 02:30 UTC on the 2nd.
+        let late = 1_796_178_600_000;
+        assert_eq!(
+            Date::of_instant(late, &TimeZone::UTC).to_string(),
+            "2026-12-02"
+        );
+        assert_eq!(
+            Date::of_instant(late, &santiago()).to_string(),
+            "2026-12-01"
+        );
+        // 2026-07-01 20:30 in winter (UTC-4) is 00:30 UTC on the 2nd.
+        let winter = 1_782_952_200_000;
+        assert_eq!(
+            Date::of_instant(winter, &santiago()).to_string(),
+            "2026-07-01"
+        );
+        // Just after local midnight it is the next day there too.
+        let just_after = 1_796_180_400_000 + 60_000; // 2026-12-02 00:01 -03
+        assert_eq!(
+            Date::of_instant(just_after, &santiago()).to_string(),
+            "2026-12-02"
+        );
+    }
+
+    #[test]
+    fn a_local_day_starts_at_local_midnight() {
+        let day = Date::new(2026, 12, 2).unwrap();
+        // 00:00 at UTC-3 is 03:00 UTC.
+        assert_eq!(day.start_in(&santiago()), 1_796_180_400_000);
+        assert_eq!(
+            day.start_in(&TimeZone::UTC),
+            day.days_since_epoch() * 86_400_000
+        );
+        for text in [
+            "2024-02-29",
+            "2026-01-01",
+            "2026-04-04",
+            "2026-09-06",
+            "2026-12-31",
+        ] {
+            let d = Date::parse(text).unwrap();
+            let start = d.start_in(&santiago());
+            assert_eq!(Date::of_instant(start, &santiago()), d, "{text}");
+            assert_eq!(
+                Date::of_instant(start - 1, &santiago()).days_until(d),
+                1,
+                "{text}"
+            );
+        }
     }
 }

@@ -39,7 +39,8 @@ pub struct Options {
     pub letterhead: Letterhead,
     /// A final draft: no BORRADOR watermark.
     pub is_final: bool,
-    /// The date printed in the footer and the signature block.
+    /// The date printed in the footer, the signature block and the PDF's
+    /// metadata: the local day (the default), never the UTC one.
     pub generated_on: Date,
 }
 
@@ -49,7 +50,7 @@ impl Default for Options {
             paper: Paper::A4,
             letterhead: Letterhead::default(),
             is_final: false,
-            generated_on: Date::today_utc(),
+            generated_on: Date::today_local(),
         }
     }
 }

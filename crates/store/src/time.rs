@@ -1,9 +1,10 @@
 //! Timestamps: milliseconds since the Unix epoch in the database (sortable,
-//! zone-free), ISO 8601 in UTC wherever a person or a tool reads them.
+//! zone-free) and ISO 8601 in UTC where a tool reads them; a calendar day
+//! (a backup's name, a date filter) is the user's local day.
 
 use std::fmt;
 
-use clinical::date::Date;
+use clinical::date::{local_zone, Date, TimeZone};
 use serde::{Serialize, Serializer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -22,14 +23,23 @@ impl Timestamp {
         self.0
     }
 
-    /// The calendar day in UTC, `YYYY-MM-DD`: the name of the day's backup.
+    /// The local calendar day, `YYYY-MM-DD`: the name of the day's backup.
     pub fn day(self) -> String {
-        Date::from_days_since_epoch(self.0.div_euclid(86_400_000)).to_string()
+        self.day_in(&local_zone())
     }
 
-    /// The first millisecond of a UTC calendar day, for date filters.
+    pub fn day_in(self, zone: &TimeZone) -> String {
+        Date::of_instant(self.0, zone).to_string()
+    }
+
+    /// The first millisecond of a local calendar day, for date filters:
+    /// "--since 2026-12-01" in Chile means from midnight in Chile.
     pub fn start_of_day(date: Date) -> Timestamp {
-        Timestamp(date.days_since_epoch() * 86_400_000)
+        Timestamp::start_of_day_in(date, &local_zone())
+    }
+
+    pub fn start_of_day_in(date: Date, zone: &TimeZone) -> Timestamp {
+        Timestamp(date.start_in(zone))
     }
 }
 
@@ -39,7 +49,7 @@ impl fmt::Display for Timestamp {
         let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
         let (m, rest) = (rest / 60_000, rest % 60_000);
         let s = rest / 1000;
-        write!(f, "{}T{h:02}:{m:02}:{s:02}Z", self.day())
+        write!(f, "{}T{h:02}:{m:02}:{s:02}Z", self.day_in(&TimeZone::UTC))
     }
 }
 
@@ -59,15 +69,19 @@ mod tests {
         // 2026-11-23T14:05:07.250Z
         let t = Timestamp(1_795_442_707_250);
         assert_eq!(t.to_string(), "2026-11-23T14:05:07Z");
-        assert_eq!(t.day(), "2026-11-23");
+        assert_eq!(t.day_in(&TimeZone::UTC), "2026-11-23");
         assert_eq!(Timestamp(-1).to_string(), "1969-12-31T23:59:59Z");
     }
 
     #[test]
     fn day_starts_round_trip() {
-        for text in ["2024-02-29", "2026-01-01", "2026-12-31", "2000-03-01"] {
-            let t = Timestamp::start_of_day(Date::parse(text).unwrap());
-            assert_eq!(t.day(), text);
+        let chile = TimeZone::posix("<-04>4<-03>,M9.1.6/24,M4.1.6/24").unwrap();
+        for zone in [TimeZone::UTC, chile] {
+            for text in ["2024-02-29", "2026-01-01", "2026-12-31", "2000-03-01"] {
+                let t = Timestamp::start_of_day_in(Date::parse(text).unwrap(), &zone);
+                assert_eq!(t.day_in(&zone), text);
+                assert_ne!(Timestamp(t.0 - 1).day_in(&zone), text);
+            }
         }
     }
 }
