@@ -35,6 +35,7 @@ pub const COMMANDS: &[&str] = &[
     "interrupted_resume",
     "interrupted_discard",
     "export_version",
+    "version_copy_text",
     "backup_create",
     "settings_get",
     "settings_save",

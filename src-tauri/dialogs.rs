@@ -26,6 +26,7 @@ pub enum SaveKind {
     Json,
     Pdf,
     Texto,
+    Markdown,
     Respaldo,
 }
 
@@ -35,6 +36,7 @@ impl SaveKind {
             SaveKind::Json => ("Episodio JSON", &["json"]),
             SaveKind::Pdf => ("Documento PDF", &["pdf"]),
             SaveKind::Texto => ("Texto", &["txt"]),
+            SaveKind::Markdown => ("Markdown", &["md"]),
             SaveKind::Respaldo => ("Base de datos SQLite", &["sqlite3"]),
         }
     }

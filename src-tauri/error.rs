@@ -11,7 +11,12 @@ pub struct UiError {
 }
 
 impl UiError {
+    /// Logs the kind only: a message can quote a file name or a field's
+    /// value, and neither may reach the log.
     pub fn new(kind: &str, message: impl Into<String>) -> UiError {
+        if kind != "cancelado" {
+            log::warn!("error returned to the window: {kind}");
+        }
         UiError {
             kind: kind.to_string(),
             message: message.into(),

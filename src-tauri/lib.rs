@@ -14,9 +14,11 @@
 //! epicrisis_app::run().expect("the window could not be opened");
 //! ```
 
+mod clipboard;
 mod commands;
 mod dialogs;
 mod error;
+mod logging;
 mod state;
 mod view;
 
@@ -29,8 +31,54 @@ pub use error::UiError;
 pub use state::Desk;
 
 /// Opens the main window and blocks until the user closes it.
+///
+/// The plugins that act on the whole process live here rather than in
+/// [`builder`], which the tests call many times in one process: the
+/// single-instance lock (registered first, so a second launch hands over
+/// before it opens a database or loads a model), the log (one global
+/// logger) and the remembered window geometry.
 pub fn run() -> Result<(), tauri::Error> {
-    builder(tauri::Builder::default(), Desk::open(None)).run(tauri::generate_context!())
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            focus_main_window(app);
+        }))
+        .plugin(logging::plugin())
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(window_state_flags())
+                .build(),
+        );
+    let desk = Desk::open(None);
+    // The store opened before the logger existed; the setup hook runs once
+    // the plugins (the log among them) are up, and says what it found.
+    let opened = desk.opened.clone();
+    let app = app.setup(move |_| {
+        match &opened {
+            Some(report) => report.log(),
+            None => log::warn!("store could not be opened; the app only drafts"),
+        }
+        Ok(())
+    });
+    builder(app, desk).run(tauri::generate_context!())
+}
+
+/// Size, position and maximised state; not visibility or decorations,
+/// which the app always sets itself.
+fn window_state_flags() -> tauri_plugin_window_state::StateFlags {
+    use tauri_plugin_window_state::StateFlags;
+    StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED
+}
+
+/// A second launch brings the running window forward instead of starting
+/// another process that would load the model again.
+fn focus_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    use tauri::Manager;
+    log::info!("second launch: focusing the running window");
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
 }
 
 /// Registers plugins, state and commands on any runtime, so that tests can
@@ -39,6 +87,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tau
     use commands::{app, drafts, episode, generation, import, model, settings};
     builder
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
         .manage(desk)
         .invoke_handler(tauri::generate_handler![
             app::app_info,
@@ -74,6 +123,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tau
             drafts::interrupted_resume,
             drafts::interrupted_discard,
             drafts::export_version,
+            drafts::version_copy_text,
             drafts::backup_create,
             settings::settings_get,
             settings::settings_save,

@@ -115,6 +115,8 @@ pub struct VersionView {
     pub text: String,
     pub findings: Vec<FindingView>,
     pub model_file: Option<String>,
+    /// The model file's SHA-256: which weights wrote this text.
+    pub model_sha256: Option<String>,
     pub restored_from: Option<i64>,
     pub timings: Option<serde_json::Value>,
     /// Milliseconds since the epoch, for the UI's own formatting.
@@ -130,6 +132,7 @@ impl From<store::Version> for VersionView {
             origin: v.origin,
             state: v.state,
             model_file: v.provenance.model_file,
+            model_sha256: v.provenance.model_sha256,
             restored_from: v.restored_from,
             timings: v.timings,
             created_at: v.created_at.millis(),

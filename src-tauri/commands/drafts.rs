@@ -115,6 +115,7 @@ pub fn interrupted_discard(desk: State<'_, Desk>, id: i64, number: i64) -> UiRes
 pub enum ExportFormat {
     Pdf,
     Texto,
+    Markdown,
 }
 
 /// Writes a version to a file the clinician chooses; the export is audited.
@@ -130,6 +131,7 @@ pub async fn export_version<R: tauri::Runtime>(
     let (kind, format) = match format {
         ExportFormat::Pdf => (SaveKind::Pdf, pipeline::Format::Pdf),
         ExportFormat::Texto => (SaveKind::Texto, pipeline::Format::Texto),
+        ExportFormat::Markdown => (SaveKind::Markdown, pipeline::Format::Markdown),
     };
     let path = dialogs::pick_save(&app, desk.dialog_answers.as_ref(), kind, &suggested)?;
     let store = desk.store()?;
@@ -141,6 +143,19 @@ pub async fn export_version<R: tauri::Runtime>(
     .await
     .map_err(|e| UiError::new("interno", format!("La exportación falló: {e}")))??;
     Ok(path.display().to_string())
+}
+
+/// Puts a version's plain text on the clipboard, for pasting into the
+/// hospital's record system; the copy is audited like an export.
+#[tauri::command]
+pub fn version_copy_text<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    desk: State<'_, Desk>,
+    id: i64,
+    number: i64,
+) -> UiResult<()> {
+    let text = desk.with_store(|s| Ok(pipeline::copy_text(s, id, number)?))?;
+    crate::clipboard::write(&app, desk.dialog_answers.as_deref(), &text)
 }
 
 /// Copies the whole database to a file the clinician chooses.

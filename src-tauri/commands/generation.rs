@@ -91,6 +91,7 @@ pub async fn generate(
             &store,
             draft,
             &loaded.episode,
+            pipeline::ProfileChoice::Fixed(profile),
             &sampling,
             &cancel,
             &mut |delta| {

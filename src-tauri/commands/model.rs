@@ -29,7 +29,11 @@ pub struct ModelPreview {
     pub memory: engine::MemoryEstimate,
     /// Memory the system has free now; absent where the OS does not say.
     pub available_bytes: Option<u64>,
-    /// False when the estimate exceeds the free memory.
+    /// What unloading the model loaded now gives back (0 when none is).
+    pub freed_bytes: u64,
+    /// False when the estimate exceeds the free memory plus what unloading
+    /// the current model frees; the window then offers "Cargar de todos
+    /// modos".
     pub fits: bool,
 }
 
@@ -58,12 +62,17 @@ pub async fn model_inspect(desk: State<'_, Desk>, path: String) -> UiResult<Mode
     .map_err(|e| UiError::new("interno", format!("La revisión del modelo falló: {e}")))??;
     let memory = facts.memory(facts.context_for(settings.context.map(|c| c as usize)));
     let available_bytes = engine::device::available_memory();
+    let freed_bytes = desk.engine().map_or(0, |loaded| {
+        let info = loaded.info();
+        info.facts.memory(info.context).total_bytes
+    });
     Ok(ModelPreview {
         path,
-        fits: available_bytes.is_none_or(|free| memory.total_bytes <= free),
+        fits: engine::device::fits(memory.total_bytes, available_bytes, freed_bytes),
         facts,
         memory,
         available_bytes,
+        freed_bytes,
     })
 }
 

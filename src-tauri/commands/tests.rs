@@ -40,14 +40,33 @@ fn the_welcome_shows_until_answered_and_then_never_again() {
 fn capability_lists_every_command_and_nothing_else() {
     let capability: serde_json::Value =
         serde_json::from_str(include_str!("../capabilities/main.json")).expect("valid JSON");
-    let mut granted: Vec<String> = capability["permissions"]
+    let all: Vec<&str> = capability["permissions"]
         .as_array()
         .expect("permissions list")
         .iter()
         .filter_map(|p| p.as_str())
+        .collect();
+    let mut granted: Vec<String> = all
+        .iter()
         .filter_map(|p| p.strip_prefix("allow-"))
         .map(String::from)
         .collect();
+    // Beside the app's own commands: core events, the zoom keys' polyfill
+    // (Linux and macOS) and the remembered window geometry; nothing else.
+    let mut others: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|p| !p.starts_with("allow-"))
+        .collect();
+    others.sort_unstable();
+    assert_eq!(
+        others,
+        [
+            "core:event:default",
+            "core:webview:allow-set-webview-zoom",
+            "window-state:default"
+        ]
+    );
     // Tauri derives `allow-app-info` from the command `app_info`.
     let mut expected: Vec<String> = crate::COMMANDS
         .iter()
@@ -70,7 +89,15 @@ fn capability_lists_every_command_and_nothing_else() {
 #[test]
 fn capability_grants_no_dialog_network_shell_or_filesystem_plugin() {
     let capability = include_str!("../capabilities/main.json");
-    for forbidden in ["dialog:", "http:", "shell:", "fs:", "opener:", "updater:"] {
+    for forbidden in [
+        "dialog:",
+        "clipboard-manager:",
+        "http:",
+        "shell:",
+        "fs:",
+        "opener:",
+        "updater:",
+    ] {
         assert!(
             !capability.contains(forbidden),
             "capability grants {forbidden}"
@@ -245,6 +272,30 @@ fn a_deterministic_draft_is_listed_edited_restored_finalised_and_exported() {
     assert!(std::fs::read(pdf.as_str().unwrap())
         .unwrap()
         .starts_with(b"%PDF"));
+    let md = app.ok(
+        "export_version",
+        json!({ "id": draft, "number": 4, "format": "markdown", "suggested": "epicrisis.md" }),
+    );
+    let md = std::fs::read_to_string(md.as_str().unwrap()).unwrap();
+    assert!(md.contains("\n# EPICRISIS"), "{md}");
+
+    // "Copiar texto": the version's own text, patient line to controls,
+    // and the copy is in the audit trail.
+    app.ok("version_copy_text", json!({ "id": draft, "number": 4 }));
+    let copied =
+        std::fs::read_to_string(app.dialog_dir().join(crate::clipboard::RECORDED)).unwrap();
+    let opened = app.ok("draft_open", json!({ "id": draft }));
+    let fourth = opened["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["number"] == 4)
+        .unwrap();
+    assert_eq!(copied, fourth["text"].as_str().unwrap());
+    assert!(copied.contains("Paciente femenina de 75 años"), "{copied}");
+    assert!(copied.trim_end().contains("Controles:"), "{copied}");
+    let error = app.err("version_copy_text", json!({ "id": draft, "number": 99 }));
+    assert_eq!(error["kind"], "version_inexistente", "{error}");
 
     let copy = app
         .ok("draft_duplicate", json!({ "id": draft }))

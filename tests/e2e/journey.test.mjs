@@ -2,10 +2,12 @@
 // the test writes itself (its text is nonsense; the mechanics are real):
 // first-run welcome → model chosen there, copied and loaded with progress →
 // import → validation warning → stream → stop → regenerate → findings →
-// edit → restart → export a PDF.
+// edit → restart → export a PDF → copy the text, export Markdown → zoom →
+// the support log holds none of the patient's strings.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AppSession, E2E_OUT, sleep } from "./webdriver.mjs";
@@ -13,7 +15,16 @@ import { AppSession, E2E_OUT, sleep } from "./webdriver.mjs";
 const ROOT = join(import.meta.dirname, "..", "..");
 const WORK = join(E2E_OUT, "recorrido");
 const DIALOGS = join(WORK, "dialogos");
-const ENV = { EPICRISIS_DB: join(WORK, "epicrisis.sqlite3"), EPICRISIS_E2E_DIALOGS: DIALOGS };
+const DATA = join(WORK, "datos");
+const ENV = {
+  EPICRISIS_DB: join(WORK, "epicrisis.sqlite3"),
+  EPICRISIS_E2E_DIALOGS: DIALOGS,
+  // The support log and the window's geometry go here, not to the
+  // developer's own folders.
+  XDG_DATA_HOME: DATA,
+  XDG_CONFIG_HOME: join(WORK, "config"),
+};
+const LOGS = join(DATA, "cl.epicrisis.app", "logs");
 
 function writeModel() {
   const synth = join(ROOT, "target", "debug", "examples", "synth_model");
@@ -142,6 +153,15 @@ describe("the clinician's journey", () => {
     await app.screenshot("05-hallazgos");
   });
 
+  it("records which weights wrote the text", async () => {
+    const hash = createHash("sha256").update(readFileSync(join(DIALOGS, "modelo.gguf"))).digest("hex");
+    const shown = await app.until("la huella del modelo", () =>
+      app.execute(`return [...document.querySelectorAll('[data-testid="huella-modelo"]')].map((e) => e.textContent);`),
+    );
+    assert.ok(shown.length >= 1, "ninguna versión muestra su modelo");
+    for (const value of shown) assert.equal(value, hash);
+  });
+
   it("keeps an edit as a new version", async () => {
     await (await app.find('[data-testid="editar"]')).click();
     const editor = await app.find('[data-testid="editor"]');
@@ -173,5 +193,59 @@ describe("the clinician's journey", () => {
     }
     assert.equal(readFileSync(pdf).subarray(0, 5).toString(), "%PDF-");
     await app.screenshot("07-exportada");
+  });
+
+  it("copies the text for the clinical record and exports Markdown", async () => {
+    const shown = await text(app, '[data-testid="texto-epicrisis"]');
+    await (await app.find('[data-testid="copiar-texto"]')).click();
+    const copied = join(DIALOGS, "portapapeles.txt");
+    await app.until("el texto copiado", async () => existsSync(copied) && /copiado al portapapeles/.test(await text(app, '[data-testid="aviso"]')));
+    const pasted = readFileSync(copied, "utf8");
+    assert.match(pasted, /Evoluciona favorablemente/);
+    const words = (t) => t.split(/\s+/).filter(Boolean).join(" ");
+    assert.equal(words(pasted), words(shown), "lo copiado no es el texto mostrado");
+    await (await app.find('[data-testid="exportar-markdown"]')).click();
+    const md = join(DIALOGS, `${episode.id_atencion}.md`);
+    await app.until("el Markdown exportado", async () => existsSync(md));
+    assert.match(readFileSync(md, "utf8"), /^# EPICRISIS$/m);
+  });
+
+  it("zooms with Ctrl +, − and 0", async () => {
+    const width = () => app.execute("return window.innerWidth;");
+    const normal = await width();
+    await app.chord("\uE009", "=");
+    await app.until("la ventana ampliada", async () => (await width()) < normal);
+    await app.chord("\uE009", "0");
+    await app.until("el tamaño normal", async () => (await width()) === normal);
+    await app.chord("\uE009", "-");
+    await app.until("la ventana reducida", async () => (await width()) > normal);
+    await app.chord("\uE009", "0");
+    await app.until("el tamaño normal otra vez", async () => (await width()) === normal);
+  });
+
+  it("logs what support needs and nothing of the patient", async () => {
+    await app.quit();
+    app = null;
+    const files = existsSync(LOGS) ? readdirSync(LOGS).filter((f) => f.endsWith(".log")) : [];
+    assert.ok(files.length >= 1, `no hay registro en ${LOGS}`);
+    const log = files.map((f) => readFileSync(join(LOGS, f), "utf8")).join("\n");
+    for (const expected of [/model loaded: .*Q8_0/, /generation finished/, /store opened/, /export written: .*pdf/i, /text copied/]) {
+      assert.match(log, expected);
+    }
+    const narrative = readFileSync(join(DIALOGS, "portapapeles.txt"), "utf8");
+    const patient = [
+      episode.paciente.nombre,
+      ...episode.paciente.nombre.split(/\s+/).filter((w) => w.length > 3),
+      episode.paciente.rut,
+      episode.paciente.rut.replace(/\./g, ""),
+      String(episode.id_atencion),
+      episode.motivo_ingreso,
+      ...episode.diagnostico_egreso.map((d) => d.nombre),
+      // Any stretch of the generated and edited text.
+      ...narrative.split(/\n+/).filter((l) => l.length > 24).map((l) => l.slice(0, 24)),
+    ].filter(Boolean);
+    for (const secret of patient) {
+      assert.ok(!log.includes(secret), `el registro contiene «${secret}»`);
+    }
   });
 });

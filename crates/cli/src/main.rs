@@ -13,7 +13,8 @@
 //! epicrisis drafts list --search munoz
 //! epicrisis drafts show 12 --version 2
 //! epicrisis export episodio.json --text epicrisis.txt --pdf epicrisis.pdf --final
-//! epicrisis generate episodio.json --model qwen2.5-1.5b-instruct-q4_k_m.gguf
+//! epicrisis generate episodio.json --model qwen2.5-1.5b-instruct-q4_k_m.gguf --save
+//! epicrisis batch altas-del-dia/ --model qwen2.5-1.5b-instruct-q4_k_m.gguf --save
 //! epicrisis model-info modelo.gguf
 //! epicrisis perplexity --model modelo.gguf --text corpus.txt --context 512
 //! epicrisis bench --model modelo.gguf --prompt-tokens 512 --gen-tokens 128
@@ -29,12 +30,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod batch;
 mod hf_import;
 mod models;
 mod verify_eval;
 
 use clinical::{Finding, Gravedad, Severity};
-pub(crate) use models::{ModelArgs, ProfileArg};
+pub(crate) use models::{ModelArgs, ProfileArg, SamplingArgs};
 
 #[derive(Parser)]
 #[command(
@@ -60,21 +62,16 @@ enum Command {
         model: ModelArgs,
         #[arg(long, value_enum, default_value_t = ProfileArg::Auto)]
         profile: ProfileArg,
-        #[arg(long, default_value_t = 768)]
-        max_tokens: usize,
-        #[arg(long, default_value_t = 0.3)]
-        temperature: f32,
-        #[arg(long, default_value_t = 0.9)]
-        top_p: f32,
-        #[arg(long, default_value_t = 40)]
-        top_k: usize,
-        #[arg(long, default_value_t = 1.1)]
-        repeat_penalty: f32,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
+        #[command(flatten)]
+        sampling: SamplingArgs,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Guarda la epicrisis como borrador nuevo, como lo hace la aplicación.
+        #[arg(long)]
+        save: bool,
     },
+    /// Redacta con un mismo modelo cada episodio de una carpeta (p. ej. las altas del día).
+    Batch(batch::BatchArgs),
     /// Describe un archivo de modelo GGUF y comprueba que esté completo y sea utilizable.
     ModelInfo {
         model: PathBuf,
@@ -183,10 +180,10 @@ enum DraftsCommand {
         search: Option<String>,
         #[arg(long, value_enum)]
         status: Option<StatusArg>,
-        /// Modificados desde este día (AAAA-MM-DD, UTC).
+        /// Modificados desde este día (AAAA-MM-DD, hora local).
         #[arg(long, value_parser = parse_day)]
         since: Option<clinical::date::Date>,
-        /// Modificados hasta este día inclusive (AAAA-MM-DD, UTC).
+        /// Modificados hasta este día inclusive (AAAA-MM-DD, hora local).
         #[arg(long, value_parser = parse_day)]
         until: Option<clinical::date::Date>,
         #[arg(long, default_value_t = 50)]
@@ -261,25 +258,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             episode,
             model,
             profile,
-            max_tokens,
-            temperature,
-            top_p,
-            top_k,
-            repeat_penalty,
-            seed,
+            sampling,
             format,
-        } => {
-            let sampling = engine::Sampling {
-                temperature,
-                top_p,
-                top_k,
-                repeat_penalty,
-                seed,
-                max_new_tokens: max_tokens,
-                ..engine::Sampling::default()
-            };
-            models::generate(&episode, &model, profile.into(), &sampling, format)
-        }
+            save,
+        } => models::generate(
+            &episode,
+            &model,
+            profile.into(),
+            &sampling.sampling(),
+            format,
+            save.then_some(db),
+        ),
+        Command::Batch(args) => batch::run(&args, db),
         Command::ModelInfo {
             model,
             tokenizer,
@@ -513,7 +503,17 @@ fn draft(path: &Path, format: Format, save: Option<Option<&Path>>) -> anyhow::Re
 /// Opens the store, telling the user on stderr what the open found (a
 /// damaged file moved aside, interrupted generations). `None` after
 /// printing why it could not be opened.
-fn open_store(db: Option<&Path>) -> Option<store::Store> {
+/// A poisoned lock only means a panic elsewhere; each store write is one
+/// transaction, so the store is still whole.
+pub(crate) fn lock(
+    store: &std::sync::Mutex<store::Store>,
+) -> std::sync::MutexGuard<'_, store::Store> {
+    store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub(crate) fn open_store(db: Option<&Path>) -> Option<store::Store> {
     let opened = store::location::resolve(db)
         .and_then(|path| store::Store::open(&path, store::OpenOptions::default()));
     let (store, report) = match opened {

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use clap::{Args, ValueEnum};
 
@@ -20,6 +21,37 @@ pub struct ModelArgs {
     /// Hilos de cálculo (por omisión, todos los núcleos).
     #[arg(long)]
     threads: Option<usize>,
+}
+
+/// How the model samples, shared by `generate` and `batch`.
+#[derive(Args, Debug, Clone)]
+pub struct SamplingArgs {
+    #[arg(long, default_value_t = 768)]
+    max_tokens: usize,
+    #[arg(long, default_value_t = 0.3)]
+    temperature: f32,
+    #[arg(long, default_value_t = 0.9)]
+    top_p: f32,
+    #[arg(long, default_value_t = 40)]
+    top_k: usize,
+    #[arg(long, default_value_t = 1.1)]
+    repeat_penalty: f32,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+impl SamplingArgs {
+    pub fn sampling(&self) -> engine::Sampling {
+        engine::Sampling {
+            temperature: self.temperature,
+            top_p: self.top_p,
+            top_k: self.top_k,
+            repeat_penalty: self.repeat_penalty,
+            seed: self.seed,
+            max_new_tokens: self.max_tokens,
+            ..engine::Sampling::default()
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -47,6 +79,10 @@ impl From<ProfileArg> for pipeline::ProfileChoice {
 }
 
 impl ModelArgs {
+    pub fn model(&self) -> &Path {
+        &self.model
+    }
+
     fn load_options(&self, context: Option<usize>) -> engine::LoadOptions {
         engine::LoadOptions {
             model: self.model.clone(),
@@ -68,7 +104,10 @@ fn error_json(error: &engine::Error) -> serde_json::Value {
 
 /// Starts the engine, saying on stderr which device it runs on and why it
 /// fell back, if it did.
-fn start(args: &ModelArgs, context: Option<usize>) -> Result<engine::Engine, engine::Error> {
+pub(crate) fn start(
+    args: &ModelArgs,
+    context: Option<usize>,
+) -> Result<engine::Engine, engine::Error> {
     let engine = engine::Engine::start(args.load_options(context), engine::CancelToken::new())?;
     if let Some(reason) = &engine.info().device_fallback {
         eprintln!("epicrisis: {reason}");
@@ -76,17 +115,60 @@ fn start(args: &ModelArgs, context: Option<usize>) -> Result<engine::Engine, eng
     Ok(engine)
 }
 
+/// One episode through the model; with a store, kept as a new draft's
+/// version exactly as the window keeps it (origin, model and its hash,
+/// sampling, seed, profile, timings, findings).
+pub(crate) fn generate_with(
+    engine: &engine::Engine,
+    loaded: &pipeline::LoadedEpisode,
+    profile: pipeline::ProfileChoice,
+    sampling: &engine::Sampling,
+    store: Option<&Mutex<store::Store>>,
+    on_delta: &mut dyn FnMut(&str),
+) -> Result<(pipeline::Generated, Option<store::Version>), pipeline::Error> {
+    let cancel = engine::CancelToken::new();
+    let Some(store) = store else {
+        let generated = pipeline::generate(
+            engine,
+            &loaded.episode,
+            profile,
+            sampling,
+            &cancel,
+            on_delta,
+        )?;
+        return Ok((generated, None));
+    };
+    let draft = pipeline::draft_for_episode(&mut crate::lock(store), loaded, None)?;
+    let written = pipeline::generate_version(
+        engine,
+        store,
+        draft,
+        &loaded.episode,
+        profile,
+        sampling,
+        &cancel,
+        on_delta,
+    )?;
+    Ok((written.generated, Some(written.version)))
+}
+
+/// `epicrisis generate`; `db` is `Some` with `--save`.
 pub fn generate(
     path: &Path,
     args: &ModelArgs,
     profile: pipeline::ProfileChoice,
     sampling: &engine::Sampling,
     format: Format,
+    save: Option<Option<&Path>>,
 ) -> anyhow::Result<u8> {
     let loaded = match load_valid(path, format, "redactar") {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
+    // A store that cannot be opened does not stop the generation: the text
+    // is still printed, and the exit code says it was not kept.
+    let store = save.and_then(crate::open_store).map(Mutex::new);
+    let save_failed = save.is_some() && store.is_none();
     let episode = &loaded.episode;
     let started = std::time::Instant::now();
     let result = start(args, None)
@@ -97,12 +179,12 @@ pub fn generate(
             if format == Format::Text {
                 let _ = write!(out, "{}\n\n", clinical::patient_line(episode));
             }
-            let generated = pipeline::generate(
+            let (generated, saved) = generate_with(
                 &engine,
-                episode,
+                &loaded,
                 profile,
                 sampling,
-                &engine::CancelToken::new(),
+                store.as_ref(),
                 &mut |delta| {
                     if format == Format::Text {
                         let _ = out.write_all(delta.as_bytes());
@@ -113,10 +195,10 @@ pub fn generate(
             if format == Format::Text {
                 let _ = writeln!(out, "\n\n{}", clinical::controls_block(episode));
             }
-            Ok((generated, engine.info().clone(), load_ms))
+            Ok((generated, saved, engine.info().clone(), load_ms))
         });
     match result {
-        Ok((generated, info, load_ms)) => {
+        Ok((generated, saved, info, load_ms)) => {
             if format == Format::Json {
                 let s = &generated.stats;
                 print_json(&serde_json::json!({
@@ -128,6 +210,8 @@ pub fn generate(
                     "modelo": info,
                     "neutralizado": generated.neutralised,
                     "acortado": generated.shortening,
+                    "borrador": saved.as_ref().map(|v| v.draft_id),
+                    "version": saved.as_ref().map(|v| v.number),
                     "tiempos": {
                         "load_ms": load_ms,
                         "prompt_tokens": s.prompt_tokens,
@@ -141,6 +225,18 @@ pub fn generate(
             }
             for finding in &generated.checked.findings {
                 eprintln!("hallazgo: {}", finding.message);
+            }
+            if let (Some(version), Some(store)) = (&saved, &store) {
+                eprintln!(
+                    "epicrisis: guardado como borrador {} (versión {}) en {}",
+                    version.draft_id,
+                    version.number,
+                    crate::lock(store).path().display()
+                );
+            }
+            if save_failed {
+                eprintln!("epicrisis: la epicrisis no quedó guardada (vea el error de la base de datos arriba)");
+                return Ok(EXIT_PROBLEMS);
             }
             Ok(0)
         }

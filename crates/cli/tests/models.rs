@@ -194,3 +194,161 @@ fn perplexity_reports_tokens_and_perplexity_as_json() {
     assert!(v["tokens"].as_u64().unwrap() > 600);
     assert_eq!(v["scored_tokens"], v["windows"].as_u64().unwrap() * 31);
 }
+
+#[test]
+fn generate_save_keeps_the_version_as_the_app_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.sqlite3");
+    let model = tiny_model().display().to_string();
+    let out = epicrisis(&[
+        "generate",
+        &episode(),
+        "--model",
+        &model,
+        "--max-tokens",
+        "6",
+        "--save",
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v = json_success(&out);
+    let draft = v["borrador"].as_i64().expect("a draft id");
+    let shown = epicrisis(&[
+        "drafts",
+        "show",
+        &draft.to_string(),
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let shown = json_success(&shown);
+    let version = &shown["version"];
+    assert_eq!(version["origin"], "modelo", "{shown}");
+    assert_eq!(version["model_file"], "diminuto.gguf", "{shown}");
+    let hash = engine::fingerprint::sha256_file(tiny_model()).unwrap();
+    assert_eq!(version["model_sha256"], hash.as_str(), "{shown}");
+    assert_eq!(version["seed"], 42, "{shown}");
+    assert_eq!(version["text"], v["texto"], "{shown}");
+}
+
+#[test]
+fn batch_drafts_a_folder_skips_bad_files_and_what_is_already_drafted() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("altas");
+    std::fs::create_dir(&folder).unwrap();
+    for name in ["neumonia.json", "colecistitis.json"] {
+        std::fs::copy(
+            root().join("tests/data/episodes").join(name),
+            folder.join(name),
+        )
+        .unwrap();
+    }
+    std::fs::copy(
+        root().join("tests/data/bad/fechas_invertidas.json"),
+        folder.join("b_con_errores.json"),
+    )
+    .unwrap();
+    std::fs::write(folder.join("c_roto.json"), "{ no es json").unwrap();
+    std::fs::write(folder.join("notas.txt"), "no es un episodio").unwrap();
+    let db = dir.path().join("e.sqlite3");
+    let model = tiny_model().display().to_string();
+    let run = || {
+        epicrisis(&[
+            "batch",
+            folder.to_str().unwrap(),
+            "--model",
+            &model,
+            "--max-tokens",
+            "6",
+            "--save",
+            "--db",
+            db.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+    };
+    let out = run();
+    // Bad files make the exit 1, after every good one was drafted.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("[1/4] b_con_errores.json: omitido"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[4/4] neumonia.json: redactado"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = report["episodios"].as_array().unwrap();
+    let outcome = |name: &str| {
+        rows.iter()
+            .find(|r| r["archivo"] == name)
+            .map(|r| r["resultado"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(outcome("neumonia.json"), "redactado");
+    assert_eq!(outcome("colecistitis.json"), "redactado");
+    assert_eq!(outcome("b_con_errores.json"), "omitido");
+    assert_eq!(outcome("c_roto.json"), "omitido");
+    assert!(rows.iter().all(|r| r["archivo"] != "notas.txt"));
+
+    let listed = epicrisis(&[
+        "drafts",
+        "list",
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let listed = json_success(&listed);
+    let names: Vec<&str> = listed["borradores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["patient_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{listed}");
+    assert!(names.contains(&"María Inés Soto Carrasco"), "{names:?}");
+
+    // A rerun drafts nothing again.
+    let again = run();
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    let redone = report["episodios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resultado"] == "redactado")
+        .count();
+    assert_eq!(redone, 0, "{report}");
+    let listed = epicrisis(&[
+        "drafts",
+        "list",
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        json_success(&listed)["borradores"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn batch_names_a_missing_folder() {
+    let out = epicrisis(&["batch", "/no/existe", "--model", "m.gguf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/existe"));
+}

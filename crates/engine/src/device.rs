@@ -123,19 +123,21 @@ pub fn cpu_problem() -> Option<String> {
 }
 
 /// Memory the system can give a new load without swapping, in bytes, to
-/// warn before a model that will not fit is loaded. `None` where the
-/// platform does not say (only Linux's `/proc/meminfo` is read).
+/// warn before a model that will not fit is loaded; `None` where the OS
+/// does not say. Linux's `MemAvailable`, Windows' available physical memory
+/// and macOS's free plus reclaimable pages, through `sysinfo`.
 pub fn available_memory() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    parse_mem_available(&meminfo)
+    let mut system = sysinfo::System::new();
+    system.refresh_memory();
+    let bytes = system.available_memory();
+    (bytes > 0).then_some(bytes)
 }
 
-fn parse_mem_available(meminfo: &str) -> Option<u64> {
-    let line = meminfo
-        .lines()
-        .find(|line| line.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+/// Whether a model needing `need` bytes fits, when loading it first frees
+/// `freed` bytes (the model loaded now, which a load replaces). Unknown
+/// free memory never blocks a load.
+pub fn fits(need: u64, available: Option<u64>, freed: u64) -> bool {
+    available.is_none_or(|free| need <= free.saturating_add(freed))
 }
 
 #[cfg(test)]
@@ -143,14 +145,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_available_memory_from_meminfo() {
-        let meminfo =
-            "MemTotal:       24576000 kB\nMemFree:  100 kB\nMemAvailable:   20000000 kB\n";
-        assert_eq!(parse_mem_available(meminfo), Some(20_000_000 * 1024));
-        assert_eq!(parse_mem_available("MemTotal: 1 kB\n"), None);
-        if cfg!(target_os = "linux") {
-            assert!(available_memory().is_some_and(|bytes| bytes > 0));
+    fn the_os_says_how_much_memory_is_free() {
+        if cfg!(any(
+            target_os = "linux",
+            target_os = "windows",
+            target_os = "macos"
+        )) {
+            let free = available_memory().expect("the OS reports free memory");
+            // More than 16 MiB and less than the 2^50 no machine has.
+            assert!(free > 1 << 24 && free < 1 << 50, "{free}");
         }
+    }
+
+    #[test]
+    fn a_switch_counts_the_model_it_unloads() {
+        let gib = 1u64 << 30;
+        assert!(fits(2 * gib, Some(3 * gib), 0));
+        assert!(!fits(2 * gib, Some(gib), 0));
+        // 1 GiB free, and the loaded 1.5 GiB model goes first.
+        assert!(fits(2 * gib, Some(gib), 3 * gib / 2));
+        assert!(fits(u64::MAX, None, 0));
+        assert!(!fits(u64::MAX, Some(u64::MAX - 1), 0));
+        assert!(fits(u64::MAX, Some(u64::MAX), u64::MAX));
     }
 
     #[test]

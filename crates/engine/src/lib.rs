@@ -34,6 +34,7 @@ pub mod cpu;
 pub mod device;
 mod error;
 pub mod facts;
+pub mod fingerprint;
 pub mod gguf;
 pub mod model;
 pub mod perplexity;

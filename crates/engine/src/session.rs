@@ -181,6 +181,22 @@ impl Session {
             context,
             load_ms: started.elapsed().as_secs_f64() * 1000.0,
         };
+        log::info!(
+            "model loaded: {} ({} bytes, {:?}, {} parameters, {}), context {}, device {}{}, tokenizer {:?}, {:.0} ms",
+            info.facts.file_name,
+            info.facts.file_size,
+            info.facts.architecture,
+            info.facts.parameters,
+            info.facts.quantization,
+            info.context,
+            info.device,
+            info.device_fallback
+                .as_deref()
+                .map(|why| format!(" (fallback: {why})"))
+                .unwrap_or_default(),
+            info.tokenizer,
+            info.load_ms
+        );
         Ok(Session {
             model,
             tokenizer: Arc::new(tokenizer),
@@ -397,6 +413,17 @@ impl Session {
         stats.ttft_ms = ms(started, first);
         stats.decode_ms = ms(first, end);
         stats.decode_tok_s = per_second(stats.generated_tokens.saturating_sub(1), stats.decode_ms);
+        log::info!(
+            "generation finished ({reason:?}): {} prompt tokens ({} reused), {} generated, prefill {:.0} t/s, decode {:.1} t/s, first token {:.0} ms, lookup {}/{}",
+            stats.prompt_tokens,
+            stats.reused_tokens,
+            stats.generated_tokens,
+            stats.prefill_tok_s,
+            stats.decode_tok_s,
+            stats.ttft_ms,
+            stats.lookup_accepted,
+            stats.lookup_drafted
+        );
         Ok((reason, stats))
     }
 }

@@ -51,6 +51,7 @@ pub struct Engine {
     info: LoadedInfo,
     tokenizer: Arc<TextTokenizer>,
     template: Arc<ChatTemplate>,
+    fingerprint: crate::fingerprint::Fingerprint,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -69,6 +70,7 @@ impl Engine {
         cancel: CancelToken,
         progress: impl Fn(f32) + Send + 'static,
     ) -> Result<Engine> {
+        let model_path = options.model.clone();
         let (ready_tx, ready_rx) = mpsc::channel();
         let (commands, command_rx) = mpsc::channel::<Command>();
         let thread = std::thread::Builder::new()
@@ -125,6 +127,7 @@ impl Engine {
                 info,
                 tokenizer,
                 template,
+                fingerprint: crate::fingerprint::Fingerprint::start(&model_path),
                 thread: Some(thread),
             }),
             Ok(Err(e)) => {
@@ -140,6 +143,13 @@ impl Engine {
 
     pub fn info(&self) -> &LoadedInfo {
         &self.info
+    }
+
+    /// The loaded file's SHA-256 (hex), hashed in the background after the
+    /// load; waits for it when it is still running. `None` when the file
+    /// could not be read again.
+    pub fn model_sha256(&self) -> Option<String> {
+        self.fingerprint.wait()
     }
 
     /// Counts tokens as the prompt will be encoded, for fitting the episode

@@ -144,5 +144,31 @@ pub fn export_version(
     };
     export::write(path, &bytes)?;
     store.record_export(draft, number, path, format.name())?;
+    // Never the path: its file name is often the patient's.
+    log::info!(
+        "export written: draft {draft} version {number}, {}, {} bytes",
+        format.name(),
+        bytes.len()
+    );
     Ok(())
+}
+
+/// What the audit trail names as the destination of a copy.
+pub const CLIPBOARD: &str = "portapapeles";
+
+/// The text a clinician pastes into the hospital's record system: the
+/// version's plain text, patient line to controls. Text leaving the app is
+/// audited like an export.
+pub fn copy_text(
+    store: &mut store::Store,
+    draft: store::DraftId,
+    number: i64,
+) -> Result<String, Error> {
+    let version = store.version(draft, number)?;
+    store.record_export(draft, number, Path::new(CLIPBOARD), CLIPBOARD)?;
+    log::info!(
+        "text copied: draft {draft} version {number}, {} bytes",
+        version.text.len()
+    );
+    Ok(version.text)
 }

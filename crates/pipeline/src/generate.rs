@@ -152,20 +152,22 @@ pub struct GeneratedVersion {
 ///
 /// The store is locked only for each write, so the caller's other commands
 /// (listing drafts, reading settings) are not held up by a generation.
+#[allow(clippy::too_many_arguments)]
 pub fn generate_version(
     engine: &engine::Engine,
     store: &Mutex<store::Store>,
     draft: store::DraftId,
     episode: &Episode,
+    profile: ProfileChoice,
     sampling: &engine::Sampling,
     cancel: &engine::CancelToken,
     on_delta: &mut dyn FnMut(&str),
 ) -> Result<GeneratedVersion, Error> {
     let info = engine.info();
-    let profile = profile_for(info, ProfileChoice::Auto);
+    let profile = profile_for(info, profile);
     let provenance = store::Provenance {
         model_file: Some(info.facts.file_name.clone()),
-        model_sha256: None,
+        model_sha256: engine.model_sha256(),
         sampling: serde_json::to_value(sampling).ok(),
         seed: Some(sampling.seed),
         profile: Some(profile.as_str().to_string()),

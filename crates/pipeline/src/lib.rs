@@ -26,8 +26,8 @@ mod desk;
 mod generate;
 
 pub use desk::{
-    draft_episode, draft_for_episode, duplicate_draft, export_options, export_version,
-    review_version, save_edit, Format,
+    copy_text, draft_episode, draft_for_episode, duplicate_draft, export_options, export_version,
+    review_version, save_edit, Format, CLIPBOARD,
 };
 pub use generate::{
     generate, generate_version, profile_for, sampling_for, Generated, GeneratedVersion,

@@ -36,6 +36,27 @@ pub struct OpenReport {
     pub migrated_from: Option<i64>,
 }
 
+impl OpenReport {
+    /// One line for the support log: what opening found, never a path (a
+    /// backup's or a moved file's name says nothing support needs) and
+    /// never a patient's name.
+    pub fn log(&self) {
+        log::info!(
+            "store opened: read-only {}, migrated from {:?}, daily backup {}, interrupted generations {}, moved aside {}, restored {}",
+            self.read_only,
+            self.migrated_from,
+            match (&self.backup, &self.backup_error) {
+                (Some(_), _) => "made",
+                (None, Some(_)) => "failed",
+                (None, None) => "already there",
+            },
+            self.interrupted.len(),
+            self.moved_aside.is_some(),
+            self.restored_from.is_some()
+        );
+    }
+}
+
 /// Choices made by the caller, not by the file.
 #[derive(Debug, Clone)]
 pub struct OpenOptions {

@@ -469,6 +469,30 @@ impl Store {
             })
     }
 
+    /// A finished model version already written for this exact episode
+    /// file by this model file (by hash) with these sampling settings, in a
+    /// draft not in the bin: what `epicrisis batch` skips when rerun.
+    pub fn find_generated(
+        &self,
+        episode_json: &str,
+        model_sha256: &str,
+        sampling: &serde_json::Value,
+    ) -> Result<Option<(DraftId, i64)>> {
+        self.conn
+            .query_row(
+                "SELECT v.draft_id, v.number FROM versions v
+                 JOIN drafts d ON d.id = v.draft_id
+                 JOIN episodes e ON e.id = d.episode_id
+                 WHERE e.json = ?1 AND v.origin = 'modelo' AND v.state = 'completa'
+                   AND v.model_sha256 = ?2 AND v.sampling = ?3 AND d.deleted_at IS NULL
+                 ORDER BY v.created_at DESC LIMIT 1",
+                params![episode_json, model_sha256, sampling.to_string()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
     /// The newest version, or `None` for a draft with no text yet.
     pub fn latest_version(&self, draft: DraftId) -> Result<Option<Version>> {
         self.draft(draft)?;

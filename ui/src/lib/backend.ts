@@ -75,6 +75,8 @@ export interface ModelPreview {
   facts: ModelFacts;
   memory: MemoryEstimate;
   available_bytes: number | null;
+  /** What unloading the current model gives back (0 when none is loaded). */
+  freed_bytes: number;
   fits: boolean;
 }
 
@@ -120,6 +122,8 @@ export interface VersionView {
   text: string;
   findings: FindingView[];
   model_file: string | null;
+  /** The model file's SHA-256: which weights wrote the text. */
+  model_sha256: string | null;
   restored_from: number | null;
   timings: unknown;
   created_at: number;
@@ -332,8 +336,12 @@ export const interruptedResume = (id: number, number: number) =>
   invoke<VersionView>("interrupted_resume", { id, number });
 export const interruptedDiscard = (id: number, number: number) =>
   invoke<void>("interrupted_discard", { id, number });
-export const exportVersion = (id: number, number: number, format: "pdf" | "texto", suggested: string) =>
+export type ExportFormat = "pdf" | "texto" | "markdown";
+export const exportVersion = (id: number, number: number, format: ExportFormat, suggested: string) =>
   invoke<string>("export_version", { id, number, format, suggested });
+/** Puts the version's plain text on the clipboard (written from Rust). */
+export const versionCopyText = (id: number, number: number) =>
+  invoke<void>("version_copy_text", { id, number });
 export const backupCreate = () => invoke<string>("backup_create");
 
 export const settingsGet = () => invoke<Settings>("settings_get");

@@ -347,17 +347,30 @@ export class Desk {
     }
   }
 
-  async exportVersion(format: "pdf" | "texto") {
+  async exportVersion(format: api.ExportFormat) {
     if (!this.draft || !this.version) return;
     await this.flushEdit();
+    const extension = { pdf: "pdf", texto: "txt", markdown: "md" }[format];
     try {
       const path = await api.exportVersion(
         this.draft.summary.id,
         this.version.number,
         format,
-        suggestedName(this.episode, format === "pdf" ? "pdf" : "txt"),
+        suggestedName(this.episode, extension),
       );
       this.say(`Epicrisis exportada a ${path}.`);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** "Copiar texto": the shown version, for the hospital's record system. */
+  async copyText() {
+    if (!this.draft || !this.version) return;
+    await this.flushEdit();
+    try {
+      await api.versionCopyText(this.draft.summary.id, this.version.number);
+      this.say(`Texto de la versión ${this.version.number} copiado al portapapeles.`);
     } catch (error) {
       this.fail(error);
     }
