@@ -26,6 +26,7 @@ APT_PACKAGES=(
   build-essential pkg-config file libssl-dev libxdo-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth webkit2gtk-driver desktop-file-utils poppler-utils qpdf
+  rpm cpio dbus-daemon qemu-user
   python3 python3-pip python3-venv
 )
 

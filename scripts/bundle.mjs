@@ -1,9 +1,9 @@
 // `npm run bundle`: the installable bundles for this platform.
 //
-//   npm run bundle                      release .deb and .AppImage (Linux)
-//   npm run bundle -- --debug --only deb  the debug .deb CI installs and tests
+//   npm run bundle                          release .deb, .rpm and .AppImage (Linux)
+//   npm run bundle -- --debug --only deb,rpm  the debug packages CI installs and tests
 //
-// The .deb is built by Tauri's bundler alone. The AppImage needs tools the
+// The .deb and the .rpm are built by Tauri's bundler alone (no rpmbuild). The AppImage needs tools the
 // bundler downloads on first use (linuxdeploy and its GTK plugin, AppRun)
 // into ~/.cache/tauri; on a machine that cannot fetch them the AppImage is
 // reported as skipped, with the reason, and the .deb still counts.
@@ -19,7 +19,7 @@ const argv = process.argv.slice(2);
 const debug = argv.includes("--debug");
 const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : null;
 
-const platformBundles = { linux: ["deb", "appimage"], win32: ["msi"], darwin: ["app", "dmg"] }[process.platform];
+const platformBundles = { linux: ["deb", "rpm", "appimage"], win32: ["msi"], darwin: ["app", "dmg"] }[process.platform];
 if (!platformBundles) {
   console.error(`bundle: no bundles are configured for ${process.platform}`);
   process.exit(1);
@@ -54,7 +54,7 @@ function tauriBuild(args) {
 }
 
 // Where the Tauri bundler writes each kind, under target/<profile>/bundle/.
-const outDir = { deb: "deb", appimage: "appimage", msi: "msi", app: "macos", dmg: "dmg" };
+const outDir = { deb: "deb", rpm: "rpm", appimage: "appimage", msi: "msi", app: "macos", dmg: "dmg" };
 const out = join(root, "target", debug ? "debug" : "release", "bundle");
 const started = Date.now();
 /** The files (or .app folders) this run wrote for `kind`. */

@@ -4,6 +4,8 @@
 pub const COMMANDS: &[&str] = &[
     "app_info",
     "welcome_choose",
+    "diagnostics",
+    "logs_open",
     "episode_check",
     "episode_import",
     "episode_export_json",

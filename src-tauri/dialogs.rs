@@ -8,7 +8,7 @@
 //! WebDriver cannot reach a native GTK dialog, and the rest of each path
 //! (reading, writing, auditing) stays the real one.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tauri_plugin_dialog::DialogExt;
 
@@ -124,4 +124,28 @@ fn chosen(picked: Option<tauri_plugin_dialog::FilePath>) -> UiResult<PathBuf> {
         .ok_or_else(UiError::cancelled)?
         .into_path()
         .map_err(|e| UiError::new("dialogo", format!("La ruta elegida no es válida: {e}")))
+}
+
+/// Shows `folder` in the platform's file manager.
+pub fn reveal(folder: &Path) -> UiResult<()> {
+    let program = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(program)
+        .arg(folder)
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| {
+            UiError::new(
+                "registro",
+                format!(
+                    "No se pudo abrir la carpeta {} ({program}: {e}); ábrala desde el explorador de archivos.",
+                    folder.display()
+                ),
+            )
+        })
 }

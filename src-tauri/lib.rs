@@ -30,6 +30,26 @@ pub use command_names::COMMANDS;
 pub use error::UiError;
 pub use state::Desk;
 
+/// The command-line arguments when this executable was started as the
+/// `epicrisis` command: under that name (a link or a copy), or as
+/// `epicrisis-app cli …` (what the installed `/usr/bin/epicrisis` launcher
+/// runs). `None` starts the window.
+pub fn command_line(args: &[std::ffi::OsString]) -> Option<Vec<std::ffi::OsString>> {
+    let stem = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_stem())
+        .map(|s| s.to_string_lossy().to_lowercase());
+    if stem.as_deref() == Some("epicrisis") {
+        return Some(args.to_vec());
+    }
+    if args.get(1).is_some_and(|a| a == "cli") {
+        let mut rest = vec![std::ffi::OsString::from("epicrisis")];
+        rest.extend(args[2..].iter().cloned());
+        return Some(rest);
+    }
+    None
+}
+
 /// Opens the main window and blocks until the user closes it.
 ///
 /// The plugins that act on the whole process live here rather than in
@@ -52,11 +72,12 @@ pub fn run() -> Result<(), tauri::Error> {
     // The store opened before the logger existed; the setup hook runs once
     // the plugins (the log among them) are up, and says what it found.
     let opened = desk.opened.clone();
-    let app = app.setup(move |_| {
+    let app = app.setup(move |app| {
         match &opened {
             Some(report) => report.log(),
             None => log::warn!("store could not be opened; the app only drafts"),
         }
+        warn_about_the_cpu(app.handle());
         Ok(())
     });
     builder(app, desk).run(tauri::generate_context!())
@@ -67,6 +88,30 @@ pub fn run() -> Result<(), tauri::Error> {
 fn window_state_flags() -> tauri_plugin_window_state::StateFlags {
     use tauri_plugin_window_state::StateFlags;
     StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED
+}
+
+/// On a CPU without what the model path needs (AVX2, FMA, F16C), says so
+/// in a native dialog before the clinician tries; the window still opens,
+/// and the deterministic draft, the store and export work as anywhere.
+/// The executable is built for baseline x86-64, so this code runs on any
+/// 64-bit PC; only the kernels choose AVX2 or AVX-512 at run time.
+fn warn_about_the_cpu<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+    let Some(problem) = engine::cpu_problem() else {
+        log::info!("cpu: kernels {}", engine::cpu_kernels());
+        return;
+    };
+    log::warn!(
+        "cpu lacks {:?}: models disabled",
+        engine::device::missing_cpu_features()
+    );
+    app.dialog()
+        .message(format!(
+            "{problem}\n\nPuede seguir usando Epicrisis sin modelo: el borrador determinista, los borradores guardados y la exportación funcionan en este equipo."
+        ))
+        .title("Epicrisis: procesador sin soporte para modelos")
+        .kind(MessageDialogKind::Warning)
+        .show(|_| {});
 }
 
 /// A second launch brings the running window forward instead of starting
@@ -92,6 +137,8 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tau
         .invoke_handler(tauri::generate_handler![
             app::app_info,
             app::welcome_choose,
+            app::diagnostics,
+            app::logs_open,
             episode::episode_check,
             episode::episode_import,
             episode::episode_export_json,

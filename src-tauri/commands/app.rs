@@ -45,6 +45,68 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, desk: State<'_, Des
     }
 }
 
+/// "Ajustes → Diagnóstico": what support asks for first.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Diagnostics {
+    pub app_version: String,
+    pub engine_version: &'static str,
+    pub store_version: &'static str,
+    pub schema_version: i64,
+    /// The CPU kernels in use, or why models cannot run here.
+    pub cpu_kernels: &'static str,
+    pub cpu_problem: Option<String>,
+    pub os: &'static str,
+    pub arch: &'static str,
+    /// Where the support log is written (no patient data ever is).
+    pub log_folder: Option<String>,
+}
+
+#[tauri::command]
+pub fn diagnostics<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Diagnostics {
+    use tauri::Manager;
+    Diagnostics {
+        app_version: app.package_info().version.to_string(),
+        engine_version: engine::VERSION,
+        store_version: store::VERSION,
+        schema_version: store::SCHEMA_VERSION,
+        cpu_kernels: engine::cpu_kernels(),
+        cpu_problem: engine::cpu_problem(),
+        os: std::env::consts::OS,
+        arch: std::env::consts::ARCH,
+        log_folder: app
+            .path()
+            .app_log_dir()
+            .ok()
+            .map(|p| p.display().to_string()),
+    }
+}
+
+/// Opens the log folder in the system's file manager, for sending the log
+/// to support. When the tests drive the window nothing is launched.
+#[tauri::command]
+pub fn logs_open<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    desk: State<'_, Desk>,
+) -> UiResult<String> {
+    use tauri::Manager;
+    let folder = app.path().app_log_dir().map_err(|e| {
+        crate::error::UiError::new(
+            "registro",
+            format!("No se encontró la carpeta de registros: {e}"),
+        )
+    })?;
+    if !folder.is_dir() {
+        return Err(crate::error::UiError::new(
+            "registro",
+            format!("Aún no hay registros en {}.", folder.display()),
+        ));
+    }
+    if desk.dialog_answers.is_none() {
+        crate::dialogs::reveal(&folder)?;
+    }
+    Ok(folder.display().to_string())
+}
+
 /// Remembers the welcome's answer, so it is asked once.
 #[tauri::command]
 pub fn welcome_choose(desk: State<'_, Desk>, choice: store::StartChoice) -> UiResult<()> {

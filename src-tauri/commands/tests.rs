@@ -87,6 +87,32 @@ fn capability_lists_every_command_and_nothing_else() {
 }
 
 #[test]
+fn diagnostics_name_every_version_and_the_log_folder() {
+    let app = MockApp::new();
+    let d = app.ok("diagnostics", json!({}));
+    for key in ["app_version", "engine_version", "store_version"] {
+        assert!(
+            d[key].as_str().is_some_and(|v| v.split('.').count() == 3),
+            "{key}: {d}"
+        );
+    }
+    assert!(d["schema_version"].as_i64().unwrap() >= 1, "{d}");
+    assert!(
+        ["avx512-vnni", "avx2", "escalar"].contains(&d["cpu_kernels"].as_str().unwrap()),
+        "{d}"
+    );
+    let folder = d["log_folder"].as_str().expect("a log folder");
+    assert!(folder.ends_with("logs"), "{folder}");
+    // The mock runtime installs no logger, so there is no folder to open
+    // (the e2e journey opens the real one).
+    if !std::path::Path::new(folder).exists() {
+        let error = app.err("logs_open", json!({}));
+        assert_eq!(error["kind"], "registro", "{error}");
+        assert!(error["message"].as_str().unwrap().contains(folder));
+    }
+}
+
+#[test]
 fn capability_grants_no_dialog_network_shell_or_filesystem_plugin() {
     let capability = include_str!("../capabilities/main.json");
     for forbidden in [

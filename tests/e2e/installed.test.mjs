@@ -31,12 +31,48 @@ const ENV = {
   EPICRISIS_E2E_DIALOGS: "",
 };
 
-function debPath() {
-  if (process.env.EPICRISIS_DEB) return process.env.EPICRISIS_DEB;
-  const dir = join(ROOT, "target", "debug", "bundle", "deb");
-  const found = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".deb")) : [];
-  assert.equal(found.length, 1, `se esperaba un .deb en ${dir}: ejecute "npm run build:e2e"`);
+/** The package of `kind` ("deb" or "rpm") from `npm run build:e2e`, or the
+ * one EPICRISIS_DEB / EPICRISIS_RPM names. */
+function packagePath(kind) {
+  const given = process.env[`EPICRISIS_${kind.toUpperCase()}`];
+  if (given) return given;
+  const dir = join(ROOT, "target", "debug", "bundle", kind);
+  const found = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(`.${kind}`)) : [];
+  assert.equal(found.length, 1, `se esperaba un .${kind} en ${dir}: ejecute "npm run build:e2e"`);
   return join(dir, found[0]);
+}
+
+/** Bytes of every regular file under `dir`: the installed size. */
+function treeBytes(dir) {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += treeBytes(path);
+    else if (entry.isFile()) total += statSync(path).size;
+  }
+  return total;
+}
+
+// What both packages install, and the files that must not be there twice.
+const INSTALLED = [
+  "usr/bin/epicrisis-app",
+  "usr/bin/epicrisis",
+  "usr/share/applications/Epicrisis.desktop",
+  "usr/share/icons/hicolor/128x128/apps/epicrisis-app.png",
+  "usr/share/icons/hicolor/512x512/apps/epicrisis-app.png",
+  "usr/share/doc/epicrisis/copyright",
+];
+
+/** `/usr/bin/epicrisis` is the launcher of the one executable, not a
+ * second copy of candle, typst and the fonts. */
+function assertOneBinary(root) {
+  const app = statSync(join(root, "usr/bin/epicrisis-app")).size;
+  const cli = statSync(join(root, "usr/bin/epicrisis")).size;
+  assert.ok(cli < 4096, `usr/bin/epicrisis ocupa ${cli} bytes: debe ser el lanzador, no otro binario`);
+  assert.match(readFileSync(join(root, "usr/bin/epicrisis"), "utf8"), /epicrisis-app" cli "\$@"/);
+  const elves = INSTALLED.filter((f) => readFileSync(join(root, f)).subarray(0, 4).toString("latin1") === "\x7fELF");
+  assert.deepEqual(elves, ["usr/bin/epicrisis-app"], "un solo ejecutable en el paquete");
+  return app;
 }
 
 function run(command, args) {
@@ -57,7 +93,7 @@ describe("the installed package", () => {
   const timings = {};
 
   before(() => {
-    deb = debPath();
+    deb = packagePath("deb");
     rmSync(WORK, { recursive: true, force: true });
     mkdirSync(HOME, { recursive: true });
     run("dpkg-deb", ["-x", deb, INSTALL]);
@@ -65,7 +101,7 @@ describe("the installed package", () => {
 
   after(() => {
     const size = statSync(deb).size;
-    const figures = { deb, deb_bytes: size, ...timings };
+    const figures = { deb, deb_bytes: size, installed_bytes: treeBytes(INSTALL), ...timings };
     writeFileSync(join(WORK, "arranque.json"), JSON.stringify(figures, null, 2));
     console.log(`installed package: ${deb} ${(size / 2 ** 20).toFixed(1)} MiB; cold start ${JSON.stringify(timings)}`);
   });
@@ -87,16 +123,10 @@ describe("the installed package", () => {
   });
 
   it("installs the app, the command-line tool, the menu entry, icons and the license", () => {
-    for (const file of [
-      "usr/bin/epicrisis-app",
-      "usr/bin/epicrisis",
-      "usr/share/applications/Epicrisis.desktop",
-      "usr/share/icons/hicolor/128x128/apps/epicrisis-app.png",
-      "usr/share/icons/hicolor/512x512/apps/epicrisis-app.png",
-      "usr/share/doc/epicrisis/copyright",
-    ]) {
+    for (const file of INSTALLED) {
       assert.ok(existsSync(join(INSTALL, file)), `falta ${file} en el paquete`);
     }
+    assertOneBinary(INSTALL);
     const desktop = readFileSync(join(INSTALL, "usr/share/applications/Epicrisis.desktop"), "utf8");
     assert.match(desktop, /^Name=Epicrisis$/m);
     assert.match(desktop, /^Exec=epicrisis-app$/m);
@@ -111,6 +141,29 @@ describe("the installed package", () => {
     assert.equal(run(cli, ["--version"]).trim(), `epicrisis ${VERSION}`);
     const text = run(cli, ["draft", join(ROOT, "tests", "data", "episodes", "neumonia.json")]);
     assert.match(text, /^Paciente femenina de 75 años/m);
+  });
+
+  it("starts on a CPU without AVX, drafts, and refuses models in Spanish", () => {
+    // qemu's user-mode Nehalem (2008): SSE4.2, no AVX, AVX2, FMA or F16C,
+    // like the Celeron and Pentium PCs of many public hospitals. The
+    // executable is the one the window runs; its first instructions must
+    // not need more than baseline x86-64.
+    const qemu = spawnSync("sh", ["-c", "command -v qemu-x86_64"], { encoding: "utf8" }).stdout.trim();
+    assert.ok(qemu, 'falta qemu-x86_64 (paquete "qemu-user"; scripts/bootstrap.sh lo instala)');
+    const app = join(INSTALL, "usr/bin/epicrisis-app");
+    const old = (args) => spawnSync(qemu, ["-cpu", "Nehalem", app, "cli", ...args], { encoding: "utf8", env: { ...process.env, ...ENV } });
+    const episode = join(ROOT, "tests", "data", "episodes", "neumonia.json");
+    const drafted = old(["draft", episode]);
+    assert.equal(drafted.status, 0, `sin AVX: ${drafted.stderr} (señal ${drafted.signal})`);
+    assert.match(drafted.stdout, /^Paciente femenina de 75 años/m);
+    const pdf = join(WORK, "sin-avx.pdf");
+    const exported = old(["export", episode, "--pdf", pdf]);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.equal(readFileSync(pdf).subarray(0, 5).toString(), "%PDF-");
+    const generated = old(["generate", episode, "--model", join(WORK, "no-importa.gguf")]);
+    assert.equal(generated.status, 1, generated.stderr);
+    assert.match(generated.stderr, /no tiene las instrucciones AVX2, FMA, F16C/);
+    assert.match(generated.stdout, /^Paciente femenina de 75 años/m, "la epicrisis determinista se entrega igual");
   });
 
   it("opens the installed app's window with the first-run welcome", async () => {
@@ -134,6 +187,25 @@ describe("the installed package", () => {
       await app.quit();
     }
     assert.ok(existsSync(DATABASE), `la base de datos no quedó en ${DATABASE}`);
+  });
+
+  it("builds an .rpm with the same files, one binary and its dependencies declared", () => {
+    const rpm = packagePath("rpm");
+    const query = (format) => run("rpm", ["-qp", "--nosignature", "--queryformat", format, rpm]).trim();
+    assert.equal(query("%{NAME}"), "epicrisis");
+    assert.equal(query("%{VERSION}"), VERSION);
+    assert.match(query("%{SUMMARY}"), /Epicrisis/);
+    const listed = run("rpm", ["-qpl", "--nosignature", rpm]).split("\n").filter(Boolean);
+    for (const file of INSTALLED) assert.ok(listed.includes(`/${file}`), `falta /${file} en el .rpm:\n${listed.join("\n")}`);
+    const requires = run("rpm", ["-qpR", "--nosignature", rpm]);
+    assert.match(requires, /webkit2gtk4\.1|libwebkit2gtk-4\.1/);
+    const root = join(WORK, "raiz-rpm");
+    mkdirSync(root, { recursive: true });
+    run("sh", ["-c", `cd "${root}" && rpm2cpio "${rpm}" | cpio -idm --quiet`]);
+    assertOneBinary(root);
+    assert.equal(run(join(root, "usr/bin/epicrisis"), ["--version"]).trim(), `epicrisis ${VERSION}`);
+    timings.rpm_bytes = statSync(rpm).size;
+    timings.rpm_installed_bytes = treeBytes(root);
   });
 
   it("remembers the answer: the next start goes straight to the form", async () => {

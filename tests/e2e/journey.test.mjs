@@ -223,6 +223,19 @@ describe("the clinician's journey", () => {
     await app.until("el tamaño normal otra vez", async () => (await width()) === normal);
   });
 
+  it("shows the versions and the log folder in Ajustes → Diagnóstico", async () => {
+    await (await app.find('[data-testid="abrir-ajustes"]')).click();
+    const diag = await app.find('[data-testid="diagnostico"]');
+    await app.until("las versiones", async () => /Motor de inferencia/.test(await diag.text()));
+    const shown = await diag.text();
+    assert.match(shown, new RegExp(`Epicrisis\\s+${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}`));
+    assert.match(shown, /esquema \d+/);
+    assert.ok(shown.includes(LOGS), `no muestra ${LOGS}:\n${shown}`);
+    await (await app.find('[data-testid="abrir-registros"]')).click();
+    await app.until("la carpeta de registros", async () => (await text(app, '[data-testid="aviso"]')).includes(LOGS));
+    await app.screenshot("08-diagnostico");
+  });
+
   it("logs what support needs and nothing of the patient", async () => {
     await app.quit();
     app = null;

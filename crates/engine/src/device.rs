@@ -79,23 +79,24 @@ pub fn select(choice: DeviceChoice) -> Selected {
     }
 }
 
-/// CPU features the build was compiled for (x86-64-v3) that this CPU lacks.
-/// Running without them would die on an illegal instruction, so loading
-/// checks first and explains.
+/// What the model path needs on x86-64: the kernels' AVX2 integer dot
+/// products, FMA and F16C. The executable itself is built for baseline
+/// x86-64 (it starts, drafts and exports on any 64-bit PC); without these a
+/// model would run on the scalar reference kernels, ten times slower than
+/// a clinician can wait, so loading one is refused with an explanation.
+pub const MODEL_CPU_FEATURES: [(&str, &str); 3] =
+    [("avx2", "AVX2"), ("fma", "FMA"), ("f16c", "F16C")];
+
+/// The features of [`MODEL_CPU_FEATURES`] this CPU lacks.
 pub fn missing_cpu_features() -> Vec<&'static str> {
     #[cfg(target_arch = "x86_64")]
     {
-        let mut missing = Vec::new();
-        if !std::arch::is_x86_feature_detected!("avx2") {
-            missing.push("AVX2");
-        }
-        if !std::arch::is_x86_feature_detected!("fma") {
-            missing.push("FMA");
-        }
-        if !std::arch::is_x86_feature_detected!("f16c") {
-            missing.push("F16C");
-        }
-        missing
+        missing_from(|feature| match feature {
+            "avx2" => std::arch::is_x86_feature_detected!("avx2"),
+            "fma" => std::arch::is_x86_feature_detected!("fma"),
+            "f16c" => std::arch::is_x86_feature_detected!("f16c"),
+            _ => false,
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -103,10 +104,23 @@ pub fn missing_cpu_features() -> Vec<&'static str> {
     }
 }
 
-/// Refuses a CPU without the x86-64-v3 baseline with an explanation;
+/// The check itself, over any answer to "has this feature?", so that tests
+/// can ask it about CPUs they do not run on.
+fn missing_from(has: impl Fn(&str) -> bool) -> Vec<&'static str> {
+    MODEL_CPU_FEATURES
+        .iter()
+        .filter(|(feature, _)| !has(feature))
+        .map(|(_, name)| *name)
+        .collect()
+}
+
+/// Refuses a CPU without what the model path needs, with an explanation;
 /// loading a model calls it first.
 pub fn check_cpu() -> Result<()> {
-    let missing = missing_cpu_features();
+    check_features(&missing_cpu_features())
+}
+
+fn check_features(missing: &[&str]) -> Result<()> {
     if missing.is_empty() {
         Ok(())
     } else {
@@ -167,6 +181,22 @@ mod tests {
         assert!(fits(u64::MAX, None, 0));
         assert!(!fits(u64::MAX, Some(u64::MAX - 1), 0));
         assert!(fits(u64::MAX, Some(u64::MAX), u64::MAX));
+    }
+
+    #[test]
+    fn the_cpu_check_names_what_an_old_cpu_lacks() {
+        // A Celeron N3350 (Goldmont): SSE4.2, no AVX at all.
+        let goldmont = |f: &str| !matches!(f, "avx2" | "fma" | "f16c");
+        assert_eq!(missing_from(goldmont), ["AVX2", "FMA", "F16C"]);
+        // An Ivy Bridge Core i5: F16C, but neither AVX2 nor FMA.
+        let ivy_bridge = |f: &str| f == "f16c";
+        assert_eq!(missing_from(ivy_bridge), ["AVX2", "FMA"]);
+        assert!(missing_from(|_| true).is_empty());
+        let refused = check_features(&missing_from(goldmont)).unwrap_err();
+        assert_eq!(refused.kind(), "cpu_no_soportada");
+        let message = refused.to_string();
+        assert!(message.contains("AVX2, FMA, F16C"), "{message}");
+        assert!(check_features(&missing_from(|_| true)).is_ok());
     }
 
     #[test]

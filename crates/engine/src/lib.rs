@@ -48,6 +48,14 @@ mod worker;
 pub mod writer;
 
 pub use device::{cpu_problem, DeviceChoice};
+
+/// This engine's version, for the support screen.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The CPU kernels this machine runs ("avx512-vnni", "avx2" or "escalar").
+pub fn cpu_kernels() -> &'static str {
+    cpu::raw::level().name()
+}
 pub use error::{Error, Result};
 pub use facts::{Architecture, MemoryEstimate, ModelFacts};
 pub use model::LoadWatch;

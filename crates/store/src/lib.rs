@@ -47,6 +47,9 @@ pub use records::{
     VersionState,
 };
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
+
+/// This store's version, for the support screen.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use settings::{Paper, SamplingSettings, Settings, StartChoice};
 pub use store::{NewVersion, Store};
 pub use time::Timestamp;

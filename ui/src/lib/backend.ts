@@ -192,6 +192,22 @@ export function inTauri(): boolean {
 }
 
 export const appInfo = () => invoke<AppInfo>("app_info");
+
+/** "Ajustes → Diagnóstico": what support asks for first. */
+export interface Diagnostics {
+  app_version: string;
+  engine_version: string;
+  store_version: string;
+  schema_version: number;
+  cpu_kernels: string;
+  cpu_problem: string | null;
+  os: string;
+  arch: string;
+  log_folder: string | null;
+}
+export const diagnostics = () => invoke<Diagnostics>("diagnostics");
+/** Opens the log folder in the file manager; returns its path. */
+export const logsOpen = () => invoke<string>("logs_open");
 export const welcomeChoose = (choice: StartChoice) => invoke<void>("welcome_choose", { choice });
 
 export const episodeCheck = (json: string) => invoke<Checked>("episode_check", { json });

@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use candle_core::quantized::GgmlDType;
 use candle_core::Device;
-use half::{f16, slice::HalfFloatSliceExt};
+use half::f16;
 use rayon::prelude::*;
 
 use super::interleave;
 use super::matmul::{matmul, Acts, Weight};
 use super::quant::Format;
-use super::raw::Mapped;
+use super::raw::{self, run_vectorised, vectorised, Mapped, Vectorised};
 use crate::error::{Error, Result};
 use crate::facts::{Architecture, Hyper};
 use crate::gguf::GgufFile;
@@ -84,10 +84,10 @@ trait CacheValue: Copy + Default + Send + Sync {
 
 impl CacheValue for f16 {
     fn narrow(from: &[f32], to: &mut [f16]) {
-        to.convert_from_f32_slice(from);
+        raw::f32_to_f16(from, to);
     }
     fn widen(from: &[f16], to: &mut [f32]) {
-        from.convert_to_f32_slice(to);
+        raw::f16_to_f32(from, to);
     }
 }
 
@@ -452,18 +452,21 @@ impl CpuModel {
                 rms_norm_in_place(&mut s.k, kn, eps);
             }
             let half = hd / 2;
-            for i in 0..n {
-                let at = (pos + i) * half;
-                let (cos, sin) = (&self.cos[at..at + half], &self.sin[at..at + half]);
-                let interleaved = self.arch == Architecture::Llama;
-                for head in s.q[i * h.heads * hd..(i + 1) * h.heads * hd].chunks_exact_mut(hd) {
-                    rope(head, cos, sin, interleaved);
+            let interleaved = self.arch == Architecture::Llama;
+            vectorised(|| {
+                for i in 0..n {
+                    let at = (pos + i) * half;
+                    let (cos, sin) = (&self.cos[at..at + half], &self.sin[at..at + half]);
+                    for head in s.q[i * h.heads * hd..(i + 1) * h.heads * hd].chunks_exact_mut(hd) {
+                        rope(head, cos, sin, interleaved);
+                    }
+                    for head in
+                        s.k[i * h.kv_heads * hd..(i + 1) * h.kv_heads * hd].chunks_exact_mut(hd)
+                    {
+                        rope(head, cos, sin, interleaved);
+                    }
                 }
-                for head in s.k[i * h.kv_heads * hd..(i + 1) * h.kv_heads * hd].chunks_exact_mut(hd)
-                {
-                    rope(head, cos, sin, interleaved);
-                }
-            }
+            });
             let cap = self.cache.capacity;
             s.att.clear();
             s.att.resize(n * h.heads * hd, 0.0);
@@ -525,6 +528,7 @@ fn rows_in_parallel(
     width: usize,
     f: impl Fn((&mut [f32], &[f32])) + Sync + Send,
 ) {
+    let f = |pair| vectorised(|| f(pair));
     if a.len() > width {
         a.par_chunks_mut(width).zip(b.par_chunks(width)).for_each(f);
     } else {
@@ -543,6 +547,11 @@ fn swiglu(gate: &mut [f32], up: &[f32], width: usize) {
 }
 
 fn rms_norm_in_place(x: &mut [f32], w: &[f32], eps: f32) {
+    vectorised(|| rms_norm_rows(x, w, eps));
+}
+
+#[inline(always)]
+fn rms_norm_rows(x: &mut [f32], w: &[f32], eps: f32) {
     for x in x.chunks_exact_mut(w.len()) {
         let mean = x.iter().map(|v| v * v).sum::<f32>() / w.len() as f32;
         let r = 1.0 / (mean + eps).sqrt();
@@ -587,6 +596,7 @@ pub(crate) fn rope_tables(h: &Hyper, context: usize) -> (Vec<f32>, Vec<f32>) {
 
 /// Rotates one head: Qwen pairs its two halves (NeoX style); llama.cpp's
 /// converter permutes llama's q/k so adjacent values pair instead.
+#[inline(always)]
 fn rope(x: &mut [f32], cos: &[f32], sin: &[f32], interleaved: bool) {
     let half = x.len() / 2;
     for i in 0..half {
@@ -598,68 +608,6 @@ fn rope(x: &mut [f32], cos: &[f32], sin: &[f32], interleaved: bool) {
         let (x0, x1) = (x[a], x[b]);
         x[a] = x0 * cos[i] - x1 * sin[i];
         x[b] = x0 * sin[i] + x1 * cos[i];
-    }
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let done = a.len() / 8 * 8;
-    let tail: f32 = a[done..].iter().zip(&b[done..]).map(|(x, y)| x * y).sum();
-    acc.iter().sum::<f32>() + tail
-}
-
-/// `dot(q, k_x)` for the four consecutive rows `k_x` of `keys`, each
-/// summed exactly as [`dot`] sums.
-fn dot4(q: &[f32], keys: &[f32]) -> [f32; 4] {
-    let hd = q.len();
-    let k: [&[f32]; 4] = std::array::from_fn(|x| &keys[x * hd..(x + 1) * hd]);
-    let mut acc = [[0f32; 8]; 4];
-    let main = hd / 8 * 8;
-    for c in (0..main).step_by(8) {
-        let x = &q[c..c + 8];
-        for (a, key) in acc.iter_mut().zip(k) {
-            let y = &key[c..c + 8];
-            for l in 0..8 {
-                a[l] += x[l] * y[l];
-            }
-        }
-    }
-    std::array::from_fn(|x| {
-        let tail: f32 = q[main..]
-            .iter()
-            .zip(&k[x][main..])
-            .map(|(a, b)| a * b)
-            .sum();
-        acc[x].iter().sum::<f32>() + tail
-    })
-}
-
-/// `out` += Σ_j `p[j]` · row `j` of `values` (rows of `out.len()`), the
-/// terms added in order of j.
-fn weighted_sum(p: &[f32], values: &[f32], hd: usize, out: &mut [f32]) {
-    const W: usize = 32;
-    let mut chunks = out.chunks_exact_mut(W);
-    for (c, o) in chunks.by_ref().enumerate() {
-        let mut acc: [f32; W] = std::array::from_fn(|l| o[l]);
-        for (pj, vj) in p.iter().zip(values.chunks_exact(hd)) {
-            let v = &vj[c * W..(c + 1) * W];
-            for l in 0..W {
-                acc[l] += pj * v[l];
-            }
-        }
-        o.copy_from_slice(&acc);
-    }
-    let done = hd / W * W;
-    for (i, o) in chunks.into_remainder().iter_mut().enumerate() {
-        *o = p
-            .iter()
-            .zip(values.chunks_exact(hd))
-            .fold(*o, |a, (pj, vj)| a + pj * vj[done + i]);
     }
 }
 
@@ -709,67 +657,110 @@ fn attention<T: CacheValue>(
     h: &Hyper,
     out: &mut [f32],
 ) {
-    let hd = h.head_dim;
     let group = h.heads / h.kv_heads;
-    let scale = 1.0 / (hd as f32).sqrt();
-    out.par_chunks_mut(group * hd)
+    out.par_chunks_mut(group * h.head_dim)
         .enumerate()
         .for_each(|(idx, o)| {
-            let (i, g) = (idx / h.kv_heads, idx % h.kv_heads);
-            let len = pos + i + 1;
-            let k = &keys[g * cap * hd..(g * cap + len) * hd];
-            let v = &values[g * cap * hd..(g * cap + len) * hd];
-            let q0 = (i * h.heads + g * group) * hd;
-            let q = &q[q0..q0 + group * hd];
-            let mut scores = vec![0f32; group * len];
-            let mut wide = vec![0f32; VALUE_BLOCK * hd];
-            // Four keys at a time: four independent sums per head keep the
-            // adder busy (one `dot` at a time waits on its own chain). Each
-            // score is still summed in `dot`'s order, so it is the same
-            // whichever block its key falls in.
-            let mut blocks = k.chunks_exact(4 * hd);
-            for (jb, kb) in blocks.by_ref().enumerate() {
-                let kb32 = &mut wide[..4 * hd];
-                T::widen(kb, kb32);
-                for (hh, qh) in q.chunks_exact(hd).enumerate() {
-                    let d4 = dot4(qh, kb32);
-                    for (x, d) in d4.iter().enumerate() {
-                        scores[hh * len + 4 * jb + x] = d * scale;
-                    }
-                }
-            }
-            let done = len / 4 * 4;
-            for (j, kj) in blocks.remainder().chunks_exact(hd).enumerate() {
-                let kj32 = &mut wide[..hd];
-                T::widen(kj, kj32);
-                for (hh, qh) in q.chunks_exact(hd).enumerate() {
-                    scores[hh * len + done + j] = dot(qh, kj32) * scale;
-                }
-            }
-            for row in scores.chunks_exact_mut(len) {
-                let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                let mut sum = 0.0;
-                for s in row.iter_mut() {
-                    *s = (*s - max).exp();
-                    sum += *s;
-                }
-                for s in row.iter_mut() {
-                    *s /= sum;
-                }
-            }
-            // Σ_j p_j · v_j over blocks of widened values; every output
-            // value is summed over j in order from zero, block after block.
-            o.fill(0.0);
-            for (b, vb) in v.chunks(VALUE_BLOCK * hd).enumerate() {
-                let vb32 = &mut wide[..vb.len()];
-                T::widen(vb, vb32);
-                let j0 = b * VALUE_BLOCK;
-                let keys_here = vb.len() / hd;
-                for (oh, p) in o.chunks_exact_mut(hd).zip(scores.chunks_exact(len)) {
-                    weighted_sum(&p[j0..j0 + keys_here], vb32, hd, oh);
-                }
-            }
+            run_vectorised(AttendTask {
+                q,
+                keys,
+                values,
+                cap,
+                pos,
+                h,
+                idx,
+                out: o,
+            })
         });
+}
+
+/// One task of [`attention`]: query `idx / kv_heads`'s heads of group
+/// `idx % kv_heads` over the cache; the hottest plain-Rust loop of a step
+/// at depth, so compiled for AVX2 through [`Vectorised`].
+struct AttendTask<'a, T> {
+    q: &'a [f32],
+    keys: &'a [T],
+    values: &'a [T],
+    cap: usize,
+    pos: usize,
+    h: &'a Hyper,
+    idx: usize,
+    out: &'a mut [f32],
+}
+
+impl<T: CacheValue> Vectorised for AttendTask<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let AttendTask {
+            q,
+            keys,
+            values,
+            cap,
+            pos,
+            h,
+            idx,
+            out: o,
+        } = self;
+        let hd = h.head_dim;
+        let group = h.heads / h.kv_heads;
+        let scale = 1.0 / (hd as f32).sqrt();
+        let (i, g) = (idx / h.kv_heads, idx % h.kv_heads);
+        let len = pos + i + 1;
+        let k = &keys[g * cap * hd..(g * cap + len) * hd];
+        let v = &values[g * cap * hd..(g * cap + len) * hd];
+        let q0 = (i * h.heads + g * group) * hd;
+        let q = &q[q0..q0 + group * hd];
+        let mut scores = vec![0f32; group * len];
+        let mut wide = vec![0f32; VALUE_BLOCK * hd];
+        // Four keys at a time: four independent sums per head keep the
+        // adder busy (one `dot` at a time waits on its own chain). Each
+        // score is still summed in `dot`'s order, so it is the same
+        // whichever block its key falls in.
+        let mut blocks = k.chunks_exact(4 * hd);
+        for (jb, kb) in blocks.by_ref().enumerate() {
+            let kb32 = &mut wide[..4 * hd];
+            T::widen(kb, kb32);
+            for (hh, qh) in q.chunks_exact(hd).enumerate() {
+                let d4 = raw::dot4(qh, kb32);
+                for (x, d) in d4.iter().enumerate() {
+                    scores[hh * len + 4 * jb + x] = d * scale;
+                }
+            }
+        }
+        let done = len / 4 * 4;
+        for (j, kj) in blocks.remainder().chunks_exact(hd).enumerate() {
+            let kj32 = &mut wide[..hd];
+            T::widen(kj, kj32);
+            for (hh, qh) in q.chunks_exact(hd).enumerate() {
+                scores[hh * len + done + j] = raw::dot(qh, kj32) * scale;
+            }
+        }
+        for row in scores.chunks_exact_mut(len) {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0.0;
+            for s in row.iter_mut() {
+                *s = (*s - max).exp();
+                sum += *s;
+            }
+            for s in row.iter_mut() {
+                *s /= sum;
+            }
+        }
+        // Σ_j p_j · v_j over blocks of widened values; every output
+        // value is summed over j in order from zero, block after block.
+        o.fill(0.0);
+        for (b, vb) in v.chunks(VALUE_BLOCK * hd).enumerate() {
+            let vb32 = &mut wide[..vb.len()];
+            T::widen(vb, vb32);
+            let j0 = b * VALUE_BLOCK;
+            let keys_here = vb.len() / hd;
+            for (oh, p) in o.chunks_exact_mut(hd).zip(scores.chunks_exact(len)) {
+                raw::weighted_sum(&p[j0..j0 + keys_here], vb32, hd, oh);
+            }
+        }
+    }
 }
 
 /// Cached values widened to f32 at a time in [`attention`] (64 of 128

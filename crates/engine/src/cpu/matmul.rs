@@ -239,10 +239,10 @@ impl<'a> Acts<'a> {
         // Token rows are quantized independently: in parallel for a batch
         // (serial work leaves the other threads idle), each row the same.
         if wants(ActKind::Q8) {
-            acts.q8 = quantize_rows(x, cols, quant::QK, quant::quantize_q8);
+            acts.q8 = quantize_rows::<Q8>(x, cols, quant::QK);
         }
         if wants(ActKind::Q8K) {
-            acts.q8k = quantize_rows(x, cols, quant::QK_K, quant::quantize_q8k);
+            acts.q8k = quantize_rows::<Q8K>(x, cols, quant::QK_K);
         }
         acts
     }
@@ -266,28 +266,61 @@ impl<'a> Acts<'a> {
     }
 }
 
-/// Every `cols`-value row of `x` quantized by `quantize` into blocks of
-/// `per_block` values, rows in order.
-fn quantize_rows<B: Copy + Send + Sync>(
-    x: &[f32],
-    cols: usize,
-    per_block: usize,
-    quantize: fn(&[f32], &mut Vec<B>),
-) -> Vec<B> {
-    if x.len() == cols {
-        let mut out = Vec::new();
-        quantize(x, &mut out);
-        return out;
+/// An activation format, named by type so that its quantizer is inlined
+/// into the AVX2 compilation of [`QuantizeRow`] (a function value would be
+/// called, compiled for the baseline).
+trait Quantizer {
+    type Block: Copy + Send + Sync;
+    fn quantize(xs: &[f32], out: &mut Vec<Self::Block>);
+}
+
+struct Q8;
+struct Q8K;
+
+impl Quantizer for Q8 {
+    type Block = Q8Block;
+    #[inline(always)]
+    fn quantize(xs: &[f32], out: &mut Vec<Q8Block>) {
+        quant::quantize_q8(xs, out);
     }
-    let rows: Vec<Vec<B>> = x
-        .par_chunks_exact(cols)
-        .map(|row| {
-            let mut out = Vec::with_capacity(cols / per_block);
-            quantize(row, &mut out);
-            out
-        })
-        .collect();
+}
+
+impl Quantizer for Q8K {
+    type Block = Q8KBlock;
+    #[inline(always)]
+    fn quantize(xs: &[f32], out: &mut Vec<Q8KBlock>) {
+        quant::quantize_q8k(xs, out);
+    }
+}
+
+/// Every `cols`-value row of `x` quantized as `Q` into blocks of
+/// `per_block` values, rows in order.
+fn quantize_rows<Q: Quantizer>(x: &[f32], cols: usize, per_block: usize) -> Vec<Q::Block> {
+    let one = |row: &[f32]| {
+        let mut out = Vec::with_capacity(cols / per_block);
+        raw::run_vectorised(QuantizeRow::<Q> { row, out: &mut out });
+        out
+    };
+    if x.len() == cols {
+        return one(x);
+    }
+    let rows: Vec<Vec<Q::Block>> = x.par_chunks_exact(cols).map(one).collect();
     rows.concat()
+}
+
+/// One row's quantization, compiled for AVX2 where the CPU has it.
+struct QuantizeRow<'a, Q: Quantizer> {
+    row: &'a [f32],
+    out: &'a mut Vec<Q::Block>,
+}
+
+impl<Q: Quantizer> raw::Vectorised for QuantizeRow<'_, Q> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        Q::quantize(self.row, self.out);
+    }
 }
 
 /// Rows per task: enough tasks for the pool to balance (rows are equal

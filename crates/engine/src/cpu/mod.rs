@@ -19,6 +19,7 @@
 mod awake;
 pub mod decoder;
 pub mod interleave;
+pub mod loops;
 pub mod matmul;
 pub mod quant;
 pub mod raw;

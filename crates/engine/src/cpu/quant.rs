@@ -127,6 +127,7 @@ pub struct Q8KBlock {
 
 /// As ggml and candle quantize Q8_0 activations: the scale is stored in
 /// f16, the values use the unrounded one.
+#[inline(always)]
 pub fn quantize_q8(xs: &[f32], out: &mut Vec<Q8Block>) {
     out.clear();
     for x in xs.chunks_exact(QK) {
@@ -151,6 +152,7 @@ pub fn quantize_q8(xs: &[f32], out: &mut Vec<Q8Block>) {
 
 /// As ggml and candle quantize Q8_K activations (the scale from the signed
 /// value of largest magnitude, mapped to -127).
+#[inline(always)]
 pub fn quantize_q8k(xs: &[f32], out: &mut Vec<Q8KBlock>) {
     out.clear();
     for x in xs.chunks_exact(QK_K) {
@@ -190,6 +192,7 @@ pub fn quantize_q8k(xs: &[f32], out: &mut Vec<Q8KBlock>) {
 
 /// ggml's `nearest_int`: round half to even through the float mantissa
 /// (valid for |v| < 2²²; activations and quantization levels are far below).
+#[inline(always)]
 pub(crate) fn nearest_int(v: f32) -> i32 {
     let val = v + 12_582_912.0;
     (val.to_bits() & 0x007f_ffff) as i32 - 0x0040_0000

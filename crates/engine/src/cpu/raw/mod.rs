@@ -75,6 +75,108 @@ pub fn available_levels() -> Vec<Level> {
         .collect()
 }
 
+/// Runs a small loop `f` compiled for AVX2 + FMA when this CPU has them
+/// (see `x86::with_avx2`), else as built. The gain comes from `f` and what
+/// it calls being inlined into the AVX2 function, which the compiler does
+/// for small closures only (mark their helpers `#[inline(always)]`); a
+/// large body is a [`Vectorised`] for [`run_vectorised`].
+#[inline(always)]
+pub fn vectorised<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if level() >= Level::Avx2 {
+        // SAFETY: `level` found AVX2, FMA and F16C on this CPU.
+        return unsafe { x86::with_avx2(f) };
+    }
+    f()
+}
+
+/// `a` · `b`, as [`crate::cpu::loops::dot`], compiled for this CPU.
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "dot of unequal lengths");
+    #[cfg(target_arch = "x86_64")]
+    if level() >= Level::Avx2 {
+        // SAFETY: `level` found AVX2, FMA and F16C on this CPU.
+        return unsafe { x86::f32_loops::dot(a, b) };
+    }
+    super::loops::dot(a, b)
+}
+
+/// As [`crate::cpu::loops::dot4`], compiled for this CPU.
+#[inline]
+pub fn dot4(q: &[f32], keys: &[f32]) -> [f32; 4] {
+    assert!(keys.len() >= 4 * q.len(), "dot4 needs four keys");
+    #[cfg(target_arch = "x86_64")]
+    if level() >= Level::Avx2 {
+        // SAFETY: as in `dot`.
+        return unsafe { x86::f32_loops::dot4(q, keys) };
+    }
+    super::loops::dot4(q, keys)
+}
+
+/// As [`crate::cpu::loops::weighted_sum`], compiled for this CPU.
+#[inline]
+pub fn weighted_sum(p: &[f32], values: &[f32], hd: usize, out: &mut [f32]) {
+    assert!(
+        out.len() == hd && values.len() >= p.len() * hd,
+        "weighted_sum shapes"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if level() >= Level::Avx2 {
+        // SAFETY: as in `dot`.
+        return unsafe { x86::f32_loops::weighted_sum(p, values, hd, out) };
+    }
+    super::loops::weighted_sum(p, values, hd, out)
+}
+
+/// The KV cache's f16 widened to f32 (`half`'s own conversion calls a
+/// function per eight values; this is one loop).
+#[inline]
+pub fn f16_to_f32(from: &[half::f16], to: &mut [f32]) {
+    use half::slice::HalfFloatSliceExt;
+    assert_eq!(from.len(), to.len(), "f16_to_f32 lengths");
+    #[cfg(target_arch = "x86_64")]
+    if level() >= Level::Avx2 {
+        // SAFETY: as in `dot`.
+        return unsafe { x86::f32_loops::f16_to_f32(from.reinterpret_cast(), to) };
+    }
+    from.convert_to_f32_slice(to);
+}
+
+/// f32 narrowed to the KV cache's f16, rounding to nearest even.
+#[inline]
+pub fn f32_to_f16(from: &[f32], to: &mut [half::f16]) {
+    use half::slice::HalfFloatSliceExt;
+    assert_eq!(from.len(), to.len(), "f32_to_f16 lengths");
+    #[cfg(target_arch = "x86_64")]
+    if level() >= Level::Avx2 {
+        let bits: &mut [u16] = to.reinterpret_cast_mut();
+        // SAFETY: as in `dot`.
+        return unsafe { x86::f32_loops::f32_to_f16(from, bits) };
+    }
+    to.convert_from_f32_slice(from);
+}
+
+/// A loop with a large body, run by [`run_vectorised`]. Implement `run`
+/// with `#[inline(always)]`: its body is then compiled into each of the
+/// two callers, once for AVX2 + FMA and once for the build's baseline (a
+/// closure would be compiled once, for the baseline, and called).
+pub trait Vectorised {
+    type Output;
+    fn run(self) -> Self::Output;
+}
+
+/// Runs `v` as compiled for AVX2 + FMA when this CPU has them.
+#[inline(always)]
+pub fn run_vectorised<V: Vectorised>(v: V) -> V::Output {
+    #[cfg(target_arch = "x86_64")]
+    if level() >= Level::Avx2 {
+        // SAFETY: `level` found AVX2, FMA and F16C on this CPU.
+        return unsafe { x86::run_avx2(v) };
+    }
+    v.run()
+}
+
 /// `out[r · tokens + t]` = row `r` · `acts[t]`, for the consecutive rows
 /// of a legacy-format matrix (Q4_0 … Q8_0) in `rows`.
 ///

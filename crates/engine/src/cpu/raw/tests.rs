@@ -499,3 +499,79 @@ fn regrouped_rows_give_the_values_and_dot_products_of_the_rows_as_stored() {
         55,
     );
 }
+
+#[test]
+fn attention_loops_give_the_portable_bits() {
+    let mut rng = Rng(0x5eed_a77e);
+    for hd in [64, 80, 128, 13] {
+        let q = rng.values(hd);
+        let keys = rng.values(4 * hd);
+        assert_eq!(
+            dot(&q, &keys[..hd]).to_bits(),
+            crate::cpu::loops::dot(&q, &keys[..hd]).to_bits()
+        );
+        let fast = dot4(&q, &keys);
+        let plain = crate::cpu::loops::dot4(&q, &keys);
+        for (a, b) in fast.iter().zip(plain) {
+            assert_eq!(a.to_bits(), b.to_bits(), "hd {hd}");
+        }
+        for n in [1, 3, 64] {
+            let p = rng.values(n);
+            let values = rng.values(n * hd);
+            let start = rng.values(hd);
+            let (mut a, mut b) = (start.clone(), start);
+            weighted_sum(&p, &values, hd, &mut a);
+            crate::cpu::loops::weighted_sum(&p, &values, hd, &mut b);
+            assert_eq!(
+                a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                b.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                "hd {hd}, n {n}"
+            );
+        }
+    }
+}
+
+#[test]
+fn f16_conversions_round_as_half_does() {
+    use half::f16;
+    let mut rng = Rng(0xf16);
+    for n in [0, 1, 7, 8, 9, 64, 131] {
+        let mut x = rng.values(n);
+        // Magnitudes f16 rounds, flushes to subnormal or overflows.
+        for (i, v) in x.iter_mut().enumerate() {
+            *v *= [1.0, 1e-6, 7e4, 3.0e-8, 1e5][i % 5];
+        }
+        let mut ours = vec![f16::ZERO; n];
+        f32_to_f16(&x, &mut ours);
+        let theirs: Vec<f16> = x.iter().map(|&v| f16::from_f32(v)).collect();
+        assert_eq!(
+            ours.iter().map(|h| h.to_bits()).collect::<Vec<_>>(),
+            theirs.iter().map(|h| h.to_bits()).collect::<Vec<_>>(),
+            "n {n}"
+        );
+        let mut back = vec![0f32; n];
+        f16_to_f32(&ours, &mut back);
+        for (b, h) in back.iter().zip(&theirs) {
+            assert_eq!(b.to_bits(), h.to_f32().to_bits());
+        }
+    }
+}
+
+#[test]
+fn vectorised_loops_run_on_this_cpu() {
+    struct Sum<'a>(&'a [f32]);
+    impl Vectorised for Sum<'_> {
+        type Output = f32;
+        #[inline(always)]
+        fn run(self) -> f32 {
+            crate::cpu::loops::dot(self.0, self.0)
+        }
+    }
+    let x = Rng(9).values(100);
+    let plain = crate::cpu::loops::dot(&x, &x);
+    assert_eq!(run_vectorised(Sum(&x)).to_bits(), plain.to_bits());
+    assert_eq!(
+        vectorised(|| crate::cpu::loops::dot(&x, &x)).to_bits(),
+        plain.to_bits()
+    );
+}

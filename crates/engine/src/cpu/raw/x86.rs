@@ -832,3 +832,105 @@ pub mod avx512 {
         unsafe { _mm256_storeu_ps(out.as_mut_ptr(), v) }
     }
 }
+
+/// Runs `f` inside a function compiled for AVX2, FMA and F16C. The
+/// executable is built for baseline x86-64 (so that it starts on any PC);
+/// the plain-Rust loops `f` inlines (attention, norms, activation
+/// quantization) are then vectorised 8-wide here instead of 4-wide. Only
+/// instructions change: without fast-math the compiler keeps every float
+/// operation and its order, so the results are the same bits.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// As [`with_avx2`] for a [`super::Vectorised`] loop, whose `run` is
+/// always inlined: large bodies too are compiled here for AVX2.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub unsafe fn run_avx2<V: super::Vectorised>(v: V) -> V::Output {
+    v.run()
+}
+
+/// The attention loops of `cpu::loops` compiled for AVX2 + FMA, each its
+/// own function (inlined into a large caller, the compiler no longer
+/// vectorises their fixed lanes).
+pub mod f32_loops {
+    use crate::cpu::loops;
+
+    /// # Safety
+    /// The CPU must have AVX2, FMA and F16C.
+    #[inline(never)]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn dot(a: &[f32], b: &[f32]) -> f32 {
+        loops::dot(a, b)
+    }
+
+    /// # Safety
+    /// As [`dot`].
+    #[inline(never)]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn dot4(q: &[f32], keys: &[f32]) -> [f32; 4] {
+        loops::dot4(q, keys)
+    }
+
+    /// # Safety
+    /// As [`dot`].
+    #[inline(never)]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn weighted_sum(p: &[f32], values: &[f32], hd: usize, out: &mut [f32]) {
+        loops::weighted_sum(p, values, hd, out)
+    }
+
+    /// f16 bits to f32, eight at a time (`vcvtph2ps`).
+    ///
+    /// # Safety
+    /// As [`dot`].
+    #[inline(never)]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn f16_to_f32(from: &[u16], to: &mut [f32]) {
+        use std::arch::x86_64::*;
+        assert_eq!(from.len(), to.len());
+        let main = from.len() / 8 * 8;
+        for i in (0..main).step_by(8) {
+            // SAFETY: i + 8 ≤ both lengths (asserted equal); unaligned
+            // 16-byte load and 32-byte store.
+            unsafe {
+                let h = _mm_loadu_si128(from.as_ptr().add(i).cast());
+                _mm256_storeu_ps(to.as_mut_ptr().add(i), _mm256_cvtph_ps(h));
+            }
+        }
+        for (t, &f) in to[main..].iter_mut().zip(&from[main..]) {
+            *t = half::f16::from_bits(f).to_f32();
+        }
+    }
+
+    /// f32 to f16 bits, rounding to nearest even, eight at a time.
+    ///
+    /// # Safety
+    /// As [`dot`].
+    #[inline(never)]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn f32_to_f16(from: &[f32], to: &mut [u16]) {
+        use std::arch::x86_64::*;
+        assert_eq!(from.len(), to.len());
+        let main = from.len() / 8 * 8;
+        for i in (0..main).step_by(8) {
+            // SAFETY: i + 8 ≤ both lengths (asserted equal); unaligned
+            // 32-byte load and 16-byte store.
+            unsafe {
+                let v = _mm256_loadu_ps(from.as_ptr().add(i));
+                let h = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(v);
+                _mm_storeu_si128(to.as_mut_ptr().add(i).cast(), h);
+            }
+        }
+        for (t, &f) in to[main..].iter_mut().zip(&from[main..]) {
+            *t = half::f16::from_f32(f).to_bits();
+        }
+    }
+}
