@@ -78,6 +78,7 @@ pub fn run() -> Result<(), tauri::Error> {
             None => log::warn!("store could not be opened; the app only drafts"),
         }
         warn_about_the_cpu(app.handle());
+        keep_window_state_saved(app.handle());
         Ok(())
     });
     builder(app, desk).run(tauri::generate_context!())
@@ -112,6 +113,43 @@ fn warn_about_the_cpu<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
         .title("Epicrisis: procesador sin soporte para modelos")
         .kind(MessageDialogKind::Warning)
         .show(|_| {});
+}
+
+/// The window-state plugin writes the geometry only when the app exits
+/// normally; a shared ward PC is often switched off with the app open.
+/// Save it within a second of each move or resize instead.
+fn keep_window_state_saved<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use tauri::Manager;
+    use tauri_plugin_window_state::AppHandleExt;
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    let changed = Arc::new(AtomicBool::new(false));
+    let flag = changed.clone();
+    window.on_window_event(move |event| {
+        if matches!(
+            event,
+            tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)
+        ) {
+            flag.store(true, Ordering::Relaxed);
+        }
+    });
+    let app = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("epicrisis-ventana".into())
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if changed.swap(false, Ordering::Relaxed) {
+                if let Err(e) = app.save_window_state(window_state_flags()) {
+                    log::warn!("window state not saved: {e}");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        log::warn!("window state saver not started: {e}");
+    }
 }
 
 /// A second launch brings the running window forward instead of starting

@@ -40,18 +40,11 @@ pub struct Written {
 /// The form's episode, refused when it has errors (warnings do not block).
 fn valid_episode(json: &str) -> UiResult<pipeline::LoadedEpisode> {
     let loaded = pipeline::form_episode(json)?;
-    if loaded.report.has_errors() {
-        let first: Vec<String> = loaded
-            .report
-            .errors()
-            .take(3)
-            .map(|p| p.to_string())
-            .collect();
+    if let Some(errors) = loaded.refusal(3) {
         return Err(UiError::new(
             "episodio_con_errores",
             format!(
-                "El episodio tiene errores que impiden redactar la epicrisis; corríjalos en el formulario: {}",
-                first.join("; ")
+                "El episodio tiene errores que impiden redactar la epicrisis; corríjalos en el formulario: {errors}"
             ),
         ));
     }

@@ -166,16 +166,10 @@ fn draft_one(
         Ok(loaded) => loaded,
         Err(error) => return row(Outcome::Omitido, Some(error.to_string())),
     };
-    if loaded.report.has_errors() {
-        let first: Vec<String> = loaded
-            .report
-            .errors()
-            .take(2)
-            .map(|p| p.to_string())
-            .collect();
+    if let Some(errors) = loaded.refusal(2) {
         return row(
             Outcome::Omitido,
-            Some(format!("el episodio tiene errores: {}", first.join("; "))),
+            Some(format!("el episodio tiene errores: {errors}")),
         );
     }
     if let (Some(store), Some(sha)) = (store, engine.model_sha256()) {

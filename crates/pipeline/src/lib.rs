@@ -92,6 +92,23 @@ pub struct LoadedEpisode {
     pub report: Report,
 }
 
+impl LoadedEpisode {
+    /// Why the episode cannot be drafted (its first `n` errors, joined), or
+    /// `None` when it has no errors: warnings never block.
+    pub fn refusal(&self, n: usize) -> Option<String> {
+        if !self.report.has_errors() {
+            return None;
+        }
+        let first: Vec<String> = self
+            .report
+            .errors()
+            .take(n)
+            .map(|p| p.to_string())
+            .collect();
+        Some(first.join("; "))
+    }
+}
+
 /// Reads, parses, normalises and validates an episode file. The size limit
 /// is checked before the file is read, so a wrong multi-gigabyte file is
 /// refused at once.

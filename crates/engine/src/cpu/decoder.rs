@@ -693,16 +693,16 @@ impl<T: CacheValue> Vectorised for AttendTask<'_, T> {
 
     #[inline(always)]
     fn run(self) {
-        let AttendTask {
-            q,
-            keys,
-            values,
-            cap,
-            pos,
-            h,
-            idx,
-            out: o,
-        } = self;
+        let (q, keys, values, cap, pos, h, o) = (
+            self.q,
+            self.keys,
+            self.values,
+            self.cap,
+            self.pos,
+            self.h,
+            self.out,
+        );
+        let idx = self.idx;
         let hd = h.head_dim;
         let group = h.heads / h.kv_heads;
         let scale = 1.0 / (hd as f32).sqrt();
