@@ -68,20 +68,24 @@ pub fn run() -> Result<(), tauri::Error> {
                 .with_state_flags(window_state_flags())
                 .build(),
         );
-    let desk = Desk::open(None);
-    // The store opened before the logger existed; the setup hook runs once
-    // the plugins (the log among them) are up, and says what it found.
-    let opened = desk.opened.clone();
-    let app = app.setup(move |app| {
-        match &opened {
+    // The database opens in the setup hook, after the plugins: a second
+    // launch has handed over and exited by then, so it never opens the
+    // database (where it would mark the first window's generation in
+    // progress as interrupted), and the log is up to record what opening
+    // found.
+    let app = app.setup(|app| {
+        use tauri::Manager;
+        let desk = Desk::open(None);
+        match &desk.opened {
             Some(report) => report.log(),
             None => log::warn!("store could not be opened; the app only drafts"),
         }
+        app.manage(desk);
         warn_about_the_cpu(app.handle());
         keep_window_state_saved(app.handle());
         Ok(())
     });
-    builder(app, desk).run(tauri::generate_context!())
+    with_commands(app).run(tauri::generate_context!())
 }
 
 /// Size, position and maximised state; not visibility or decorations,
@@ -167,11 +171,15 @@ fn focus_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
 /// Registers plugins, state and commands on any runtime, so that tests can
 /// build the same app on Tauri's mock runtime with a database of their own.
 pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder<R> {
+    with_commands(builder).manage(desk)
+}
+
+/// The window's plugins and commands, without the state they need.
+fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     use commands::{app, drafts, episode, generation, import, model, settings};
     builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .manage(desk)
         .invoke_handler(tauri::generate_handler![
             app::app_info,
             app::welcome_choose,
@@ -213,4 +221,37 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tau
             settings::settings_get,
             settings::settings_save,
         ])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use super::command_line;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn the_executable_is_the_command_line_when_asked() {
+        // The installed launcher: `epicrisis-app cli …`.
+        assert_eq!(
+            command_line(&args(&["/usr/bin/epicrisis-app", "cli", "draft", "e.json"])),
+            Some(args(&["epicrisis", "draft", "e.json"]))
+        );
+        // Started under the command's own name (a link, or a copy on Windows).
+        assert_eq!(
+            command_line(&args(&["/usr/local/bin/epicrisis", "--version"])),
+            Some(args(&["/usr/local/bin/epicrisis", "--version"]))
+        );
+        assert_eq!(
+            command_line(&args(&["/opt/EPICRISIS.exe", "check", "e.json"])).map(|a| a.len()),
+            Some(3)
+        );
+        // The window: no arguments, or arguments that are not `cli` first.
+        assert_eq!(command_line(&args(&["/usr/bin/epicrisis-app"])), None);
+        assert_eq!(command_line(&args(&["epicrisis-app", "draft"])), None);
+        assert_eq!(command_line(&[]), None);
+    }
 }
