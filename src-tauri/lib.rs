@@ -158,6 +158,11 @@ fn keep_window_state_saved<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
 
 /// A second launch brings the running window forward instead of starting
 /// another process that would load the model again.
+///
+/// On Linux the plugin finds the first instance by its D-Bus name. A launch
+/// in the few milliseconds while a closing instance still holds the name
+/// gets no reply and the plugin refuses to start ("failed to forward
+/// arguments"); launching again works.
 fn focus_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     use tauri::Manager;
     log::info!("second launch: focusing the running window");

@@ -87,6 +87,10 @@ describe("a desktop citizen", () => {
     // driver ends the process; a ward PC is switched off with the app open).
     await sleep(1_800);
     await app.quit();
+    // The bus frees the old process's name when it notices the socket
+    // closed; a start in that instant finds the name taken and its owner
+    // gone (the plugin then refuses to start: see the note in lib.rs).
+    await sleep(1_000);
     app = await AppSession.start({ env });
     await app.find("#campo-paciente-nombre", 30_000);
     const rect = await app.command("GET", "/window/rect");
