@@ -173,7 +173,7 @@ fn draft_one(
         );
     }
     if let (Some(store), Some(sha)) = (store, engine.model_sha256()) {
-        let found = crate::lock(store).find_generated(&loaded.source, &sha, sampling_json);
+        let found = pipeline::lock_store(store).find_generated(&loaded.source, &sha, sampling_json);
         match found {
             Ok(Some((draft, number))) => {
                 return Row {

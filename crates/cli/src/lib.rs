@@ -516,16 +516,6 @@ fn draft(path: &Path, format: Format, save: Option<Option<&Path>>) -> anyhow::Re
 /// Opens the store, telling the user on stderr what the open found (a
 /// damaged file moved aside, interrupted generations). `None` after
 /// printing why it could not be opened.
-/// A poisoned lock only means a panic elsewhere; each store write is one
-/// transaction, so the store is still whole.
-pub(crate) fn lock(
-    store: &std::sync::Mutex<store::Store>,
-) -> std::sync::MutexGuard<'_, store::Store> {
-    store
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 pub(crate) fn open_store(db: Option<&Path>) -> Option<store::Store> {
     let opened = store::location::resolve(db)
         .and_then(|path| store::Store::open(&path, store::OpenOptions::default()));

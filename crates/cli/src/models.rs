@@ -138,7 +138,7 @@ pub(crate) fn generate_with(
         )?;
         return Ok((generated, None));
     };
-    let draft = pipeline::draft_for_episode(&mut crate::lock(store), loaded, None)?;
+    let draft = pipeline::draft_for_episode(&mut pipeline::lock_store(store), loaded, None)?;
     let written = pipeline::generate_version(
         engine,
         store,
@@ -231,7 +231,7 @@ pub fn generate(
                     "epicrisis: guardado como borrador {} (versión {}) en {}",
                     version.draft_id,
                     version.number,
-                    crate::lock(store).path().display()
+                    pipeline::lock_store(store).path().display()
                 );
             }
             if save_failed {

@@ -172,7 +172,7 @@ pub fn generate_version(
         seed: Some(sampling.seed),
         profile: Some(profile.as_str().to_string()),
     };
-    let mut streaming = lock(store).begin_generation(draft, provenance)?;
+    let mut streaming = lock_store(store).begin_generation(draft, provenance)?;
     let mut raw = String::new();
     let mut save_error = None;
     let outcome = generate(
@@ -185,7 +185,7 @@ pub fn generate_version(
             on_delta(delta);
             raw.push_str(delta);
             if save_error.is_none() {
-                if let Err(e) = lock(store).save_partial(&mut streaming, &raw) {
+                if let Err(e) = lock_store(store).save_partial(&mut streaming, &raw) {
                     // Stop rather than stream text that cannot be kept.
                     save_error = Some(Error::from(e));
                     cancel.cancel();
@@ -198,7 +198,7 @@ pub fn generate_version(
     }
     match outcome {
         Ok(generated) => {
-            let version = lock(store).finish_generation(
+            let version = lock_store(store).finish_generation(
                 streaming,
                 &generated.checked.text,
                 Some(generated.timings()),
@@ -210,7 +210,7 @@ pub fn generate_version(
             let partial = check_text(episode, &clinical::finish(episode, &raw));
             let timings =
                 serde_json::json!({ "error": error.kind(), "mensaje": error.to_string() });
-            lock(store).finish_generation(
+            lock_store(store).finish_generation(
                 streaming,
                 &partial.text,
                 Some(timings),
@@ -221,9 +221,10 @@ pub fn generate_version(
     }
 }
 
-/// A panic while holding the lock cannot leave SQLite half-written (each
-/// write is one transaction), so a poisoned store is still usable.
-fn lock(store: &Mutex<store::Store>) -> std::sync::MutexGuard<'_, store::Store> {
+/// The store shared by a generation and its caller, locked. A panic while
+/// holding the lock cannot leave SQLite half-written (each write is one
+/// transaction), so a poisoned store is still usable.
+pub fn lock_store(store: &Mutex<store::Store>) -> std::sync::MutexGuard<'_, store::Store> {
     store
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -30,7 +30,7 @@ pub use desk::{
     review_version, save_edit, Format, CLIPBOARD,
 };
 pub use generate::{
-    generate, generate_version, profile_for, sampling_for, Generated, GeneratedVersion,
+    generate, generate_version, lock_store, profile_for, sampling_for, Generated, GeneratedVersion,
     ProfileChoice,
 };
 
