@@ -2,7 +2,7 @@
 //! deleting with undo, status changes, edits and restores, interrupted
 //! generations, and export of a version.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tauri::State;
 
 use crate::dialogs::{self, SaveKind};
@@ -110,14 +110,6 @@ pub fn interrupted_discard(desk: State<'_, Desk>, id: i64, number: i64) -> UiRes
     desk.with_store(|s| Ok(s.discard_interrupted(id, number)?))
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExportFormat {
-    Pdf,
-    Texto,
-    Markdown,
-}
-
 /// Writes a version to a file the clinician chooses; the export is audited.
 #[tauri::command]
 pub async fn export_version<R: tauri::Runtime>(
@@ -125,13 +117,13 @@ pub async fn export_version<R: tauri::Runtime>(
     desk: State<'_, Desk>,
     id: i64,
     number: i64,
-    format: ExportFormat,
+    format: pipeline::Format,
     suggested: String,
 ) -> UiResult<String> {
-    let (kind, format) = match format {
-        ExportFormat::Pdf => (SaveKind::Pdf, pipeline::Format::Pdf),
-        ExportFormat::Texto => (SaveKind::Texto, pipeline::Format::Texto),
-        ExportFormat::Markdown => (SaveKind::Markdown, pipeline::Format::Markdown),
+    let kind = match format {
+        pipeline::Format::Pdf => SaveKind::Pdf,
+        pipeline::Format::Texto => SaveKind::Texto,
+        pipeline::Format::Markdown => SaveKind::Markdown,
     };
     let path = dialogs::pick_save(&app, desk.dialog_answers.as_ref(), kind, &suggested)?;
     let store = desk.store()?;

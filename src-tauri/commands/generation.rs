@@ -12,12 +12,11 @@ use crate::error::{UiError, UiResult};
 use crate::state::Desk;
 use crate::view::VersionView;
 
-/// What the window hears while the model writes.
+/// What the window hears while the model writes. (Which draft the text
+/// goes into is in the command's answer.)
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum GenerationEvent {
-    /// The draft the text goes into (new when the episode changed).
-    Draft { draft_id: i64 },
     /// New text, never a split character.
     Delta {
         text: String,
@@ -37,20 +36,6 @@ pub struct Written {
     pub stats: Option<engine::Stats>,
 }
 
-/// The form's episode, refused when it has errors (warnings do not block).
-fn valid_episode(json: &str) -> UiResult<pipeline::LoadedEpisode> {
-    let loaded = pipeline::form_episode(json)?;
-    if let Some(errors) = loaded.refusal(3) {
-        return Err(UiError::new(
-            "episodio_con_errores",
-            format!(
-                "El episodio tiene errores que impiden redactar la epicrisis; corríjalos en el formulario: {errors}"
-            ),
-        ));
-    }
-    Ok(loaded)
-}
-
 #[tauri::command]
 pub async fn generate(
     desk: State<'_, Desk>,
@@ -58,48 +43,35 @@ pub async fn generate(
     draft_id: Option<i64>,
     events: Channel<GenerationEvent>,
 ) -> UiResult<Written> {
-    let loaded = valid_episode(&json)?;
+    let loaded = pipeline::form_episode(&json)?;
+    loaded.require_valid()?;
     let engine = desk.engine().ok_or_else(UiError::no_model)?;
     let store = desk.store()?;
     let cancel = desk
         .start_generating()
         .ok_or_else(|| UiError::busy("ya se está generando una epicrisis"))?;
     let result = tauri::async_runtime::spawn_blocking(move || -> UiResult<Written> {
-        let (draft, settings) = {
-            let mut guard = crate::state::lock(&store);
-            let draft = pipeline::draft_for_episode(&mut guard, &loaded, draft_id)?;
-            (draft, guard.settings()?)
-        };
-        let _ = events.send(GenerationEvent::Draft { draft_id: draft });
-        let profile = pipeline::profile_for(engine.info(), pipeline::ProfileChoice::Auto);
-        let sampling = engine::Sampling {
+        let request = pipeline::DraftRequest {
+            loaded: &loaded,
+            current: draft_id,
+            profile: pipeline::ProfileChoice::Auto,
             // A new seed each time: "Regenerar" should give another text.
-            seed: fresh_seed(),
-            ..pipeline::sampling_for(&settings, profile)
+            sampling: pipeline::SamplingSource::Settings { seed: fresh_seed() },
         };
         let started = Instant::now();
         let mut tokens = 0usize;
-        let written = pipeline::generate_version(
-            &engine,
-            &store,
-            draft,
-            &loaded.episode,
-            pipeline::ProfileChoice::Fixed(profile),
-            &sampling,
-            &cancel,
-            &mut |delta| {
-                tokens += 1;
-                let elapsed = started.elapsed();
-                let _ = events.send(GenerationEvent::Delta {
-                    text: delta.to_string(),
-                    tokens,
-                    elapsed_ms: elapsed.as_millis() as u64,
-                    tokens_per_s: tokens as f64 / elapsed.as_secs_f64().max(1e-3),
-                });
-            },
-        )?;
+        let written = pipeline::generate_draft(&engine, &store, request, &cancel, &mut |delta| {
+            tokens += 1;
+            let elapsed = started.elapsed();
+            let _ = events.send(GenerationEvent::Delta {
+                text: delta.to_string(),
+                tokens,
+                elapsed_ms: elapsed.as_millis() as u64,
+                tokens_per_s: tokens as f64 / elapsed.as_secs_f64().max(1e-3),
+            });
+        })?;
         Ok(Written {
-            draft_id: draft,
+            draft_id: written.version.draft_id,
             reason: Some(written.generated.reason),
             stats: Some(written.generated.stats),
             version: written.version.into(),
@@ -129,20 +101,11 @@ pub fn draft_deterministic(
     json: String,
     draft_id: Option<i64>,
 ) -> UiResult<Written> {
-    let loaded = valid_episode(&json)?;
+    let loaded = pipeline::form_episode(&json)?;
     desk.with_store(|store| {
-        let draft = pipeline::draft_for_episode(store, &loaded, draft_id)?;
-        let checked = pipeline::deterministic(&loaded.episode);
-        let version = pipeline::add_checked_version(
-            store,
-            draft,
-            store::Origin::Determinista,
-            &checked,
-            store::Provenance::default(),
-            None,
-        )?;
+        let (version, _) = pipeline::write_deterministic(store, &loaded, draft_id)?;
         Ok(Written {
-            draft_id: draft,
+            draft_id: version.draft_id,
             version: version.into(),
             reason: None,
             stats: None,

@@ -207,6 +207,25 @@ fn generation_without_a_model_says_what_to_do() {
         "{error}"
     );
     assert!(!app.ok("generate_stop", json!({})).as_bool().unwrap());
+
+    // "Generar" itself: an episode with errors is refused first; a valid
+    // one without a model is told what to do. Neither writes a draft.
+    let generate = |json: &str| {
+        app.err(
+            "generate",
+            json!({ "json": json, "draftId": null, "events": "__CHANNEL__:1" }),
+        )
+    };
+    let error = generate("{\"paciente\": {}}");
+    assert_eq!(error["kind"], "episodio_con_errores", "{error}");
+    let error = generate(&example("neumonia.json"));
+    assert_eq!(error["kind"], "sin_modelo", "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("Elegir modelo"),
+        "{error}"
+    );
+    let drafts = app.ok("drafts_list", json!({}));
+    assert!(drafts.as_array().unwrap().is_empty(), "{drafts}");
 }
 
 #[test]

@@ -166,11 +166,8 @@ fn draft_one(
         Ok(loaded) => loaded,
         Err(error) => return row(Outcome::Omitido, Some(error.to_string())),
     };
-    if let Some(errors) = loaded.refusal(2) {
-        return row(
-            Outcome::Omitido,
-            Some(format!("el episodio tiene errores: {errors}")),
-        );
+    if let Err(invalid) = loaded.require_valid() {
+        return row(Outcome::Omitido, Some(invalid.to_string()));
     }
     if let (Some(store), Some(sha)) = (store, engine.model_sha256()) {
         let found = pipeline::lock_store(store).find_generated(&loaded.source, &sha, sampling_json);

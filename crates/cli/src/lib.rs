@@ -334,13 +334,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 ..export::Options::default()
             };
             // clap's group makes exactly one of the three present.
-            let target = match (pdf, txt, md) {
-                (Some(path), _, _) => Target::Pdf(path),
-                (_, Some(path), _) => Target::Text(path),
-                (_, _, Some(path)) => Target::Markdown(path),
+            let (format, out) = match (pdf, txt, md) {
+                (Some(path), _, _) => (pipeline::Format::Pdf, path),
+                (_, Some(path), _) => (pipeline::Format::Texto, path),
+                (_, _, Some(path)) => (pipeline::Format::Markdown, path),
                 (None, None, None) => return Ok(EXIT_INVALID),
             };
-            export_document(&episode, text.as_deref(), &target, &options)
+            export_document(&episode, text.as_deref(), format, &out, &options)
         }
         Command::Drafts { command } => match command {
             DraftsCommand::List {
@@ -402,14 +402,12 @@ pub(crate) fn load_valid(
     doing: &str,
 ) -> Result<pipeline::LoadedEpisode, u8> {
     let loaded = load(path, format)?;
-    if loaded.report.has_errors() {
+    if let Err(invalid) = loaded.require_valid() {
+        // Every error, not only the first few the refusal names.
         for p in loaded.report.errors() {
             eprintln!("error: {p}");
         }
-        eprintln!(
-            "epicrisis: {}: el episodio tiene errores; corríjalos (vea «epicrisis check») antes de {doing}",
-            path.display()
-        );
+        eprintln!("epicrisis: {invalid} (antes de {doing})");
         return Err(EXIT_INVALID);
     }
     Ok(loaded)
@@ -465,27 +463,19 @@ fn draft(path: &Path, format: Format, save: Option<Option<&Path>>) -> anyhow::Re
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
-    let result = pipeline::deterministic(&loaded.episode);
     // A failed save still prints the text, so that nothing is lost.
     let saved = save.and_then(|db| {
         let mut store = open_store(db)?;
-        let saved = pipeline::save_new_draft(
-            &mut store,
-            &loaded,
-            &result,
-            store::Origin::Determinista,
-            store::Provenance::default(),
-            None,
-        );
-        match saved {
-            Ok(version) => {
+        match pipeline::write_deterministic(&mut store, &loaded, None) {
+            Ok(saved) => {
+                let version = &saved.0;
                 eprintln!(
                     "epicrisis: guardado como borrador {} (versión {}) en {}",
                     version.draft_id,
                     version.number,
                     store.path().display()
                 );
-                Some(version)
+                Some(saved)
             }
             Err(error) => {
                 eprintln!("epicrisis: no se pudo guardar: {error}");
@@ -494,6 +484,10 @@ fn draft(path: &Path, format: Format, save: Option<Option<&Path>>) -> anyhow::Re
         }
     });
     let save_failed = save.is_some() && saved.is_none();
+    let (saved, result) = match saved {
+        Some((version, checked)) => (Some(version), checked),
+        None => (None, pipeline::deterministic(&loaded.episode)),
+    };
     if save_failed {
         eprintln!(
             "epicrisis: la epicrisis no quedó guardada; se muestra abajo para que no se pierda"
@@ -720,16 +714,11 @@ fn read_text(path: &Path) -> Result<String, u8> {
     }
 }
 
-enum Target {
-    Pdf(PathBuf),
-    Text(PathBuf),
-    Markdown(PathBuf),
-}
-
 fn export_document(
     path: &Path,
     text_path: Option<&Path>,
-    target: &Target,
+    format: pipeline::Format,
+    out: &Path,
     options: &export::Options,
 ) -> anyhow::Result<u8> {
     let loaded = match load_valid(path, Format::Text, "exportar") {
@@ -743,27 +732,8 @@ fn export_document(
         },
         None => pipeline::deterministic(&loaded.episode).text,
     };
-    let (out, written) = match target {
-        Target::Pdf(out) => (
-            out,
-            export::pdf(&loaded.episode, &text, options)
-                .and_then(|bytes| export::write(out, &bytes)),
-        ),
-        Target::Text(out) => (
-            out,
-            export::write(
-                out,
-                export::text(&loaded.episode, &text, options).as_bytes(),
-            ),
-        ),
-        Target::Markdown(out) => (
-            out,
-            export::write(
-                out,
-                export::markdown(&loaded.episode, &text, options).as_bytes(),
-            ),
-        ),
-    };
+    let written = pipeline::render(&loaded.episode, &text, format, options)
+        .and_then(|bytes| Ok(export::write(out, &bytes)?));
     match written {
         Ok(()) => {
             eprintln!("epicrisis: exportado en {}", out.display());

@@ -116,8 +116,9 @@ pub(crate) fn start(
 }
 
 /// One episode through the model; with a store, kept as a new draft's
-/// version exactly as the window keeps it (origin, model and its hash,
-/// sampling, seed, profile, timings, findings).
+/// version exactly as the window keeps it (through the same
+/// `pipeline::generate_draft`: origin, model and its hash, sampling, seed,
+/// profile, timings, findings).
 pub(crate) fn generate_with(
     engine: &engine::Engine,
     loaded: &pipeline::LoadedEpisode,
@@ -128,27 +129,17 @@ pub(crate) fn generate_with(
 ) -> Result<(pipeline::Generated, Option<store::Version>), pipeline::Error> {
     let cancel = engine::CancelToken::new();
     let Some(store) = store else {
-        let generated = pipeline::generate(
-            engine,
-            &loaded.episode,
-            profile,
-            sampling,
-            &cancel,
-            on_delta,
-        )?;
+        let plan = pipeline::Plan::given(engine.info(), profile, sampling.clone());
+        let generated = pipeline::generate(engine, &loaded.episode, &plan, &cancel, on_delta)?;
         return Ok((generated, None));
     };
-    let draft = pipeline::draft_for_episode(&mut pipeline::lock_store(store), loaded, None)?;
-    let written = pipeline::generate_version(
-        engine,
-        store,
-        draft,
-        &loaded.episode,
+    let request = pipeline::DraftRequest {
+        loaded,
+        current: None,
         profile,
-        sampling,
-        &cancel,
-        on_delta,
-    )?;
+        sampling: pipeline::SamplingSource::Given(sampling.clone()),
+    };
+    let written = pipeline::generate_draft(engine, store, request, &cancel, on_delta)?;
     Ok((written.generated, Some(written.version)))
 }
 

@@ -11,7 +11,10 @@ use crate::text::{
     capitalize, decapitalize, is_shouting, join, join_with, sentence, sentence_case,
 };
 
-const NC: &str = "No consignado.";
+/// "No consignado." where a section has nothing.
+fn nc() -> String {
+    format!("{}.", crate::text::NOT_RECORDED)
+}
 
 /// Course notes beyond this many are summarised as the first and last few.
 const MAX_NOTES: usize = 10;
@@ -53,7 +56,7 @@ pub fn draft(episode: &Episode) -> String {
             .condicion_alta
             .as_deref()
             .map(|c| sentence(&capitalize(c)))
-            .unwrap_or_else(|| NC.into()),
+            .unwrap_or_else(nc),
     );
     doc.section("Indicaciones al alta", discharge(episode));
     doc.finish()
@@ -118,7 +121,7 @@ fn period(e: &Episode) -> String {
         ),
         (Some(i), _, _) => format!("Ingresa el {}. Fecha de alta no consignada.", i.spanish()),
         (None, Some(o), _) => format!("Fecha de ingreso no consignada. Egresa el {}.", o.spanish()),
-        (None, None, _) => NC.into(),
+        (None, None, _) => nc(),
     }
 }
 
@@ -157,7 +160,7 @@ fn admission(e: &Episode) -> String {
 /// first are lower-cased unless they start with an acronym.
 fn list_sentence(items: Vec<String>) -> String {
     if items.is_empty() {
-        return NC.into();
+        return nc();
     }
     let items: Vec<String> = items
         .iter()
@@ -190,7 +193,7 @@ fn procedures(e: &Episode) -> String {
 
 fn treatments(e: &Episode) -> String {
     if e.tratamientos_intrahosp.is_empty() {
-        return NC.into();
+        return nc();
     }
     let items: Vec<String> = e
         .tratamientos_intrahosp
@@ -217,7 +220,7 @@ fn course(e: &Episode) -> String {
         .filter(|n| !n.texto.trim().is_empty())
         .collect();
     if notes.is_empty() {
-        return NC.into();
+        return nc();
     }
     let render = |n: &crate::episode::NotaEvolucion| {
         let body = if is_shouting(&n.texto) {
@@ -261,7 +264,7 @@ fn labs(e: &Episode) -> String {
         .map(|l| sentence(&l))
         .collect();
     if lines.is_empty() {
-        NC.into()
+        nc()
     } else {
         lines.join("\n")
     }

@@ -22,6 +22,7 @@
 //! ```
 
 pub mod date;
+mod defuse;
 mod draft;
 pub mod episode;
 mod finish;

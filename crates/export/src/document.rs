@@ -12,8 +12,9 @@ use clinical::Episode;
 use serde::Serialize;
 
 /// Printed when the record lacks a value: a blank would look like an
-/// omission by the printer, not by the record.
-pub const MISSING: &str = "No consignado";
+/// omission by the printer, not by the record. The same words as the
+/// draft's and the prompt's.
+pub const MISSING: &str = clinical::text::NOT_RECORDED;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Paper {

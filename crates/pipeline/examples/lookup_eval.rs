@@ -23,8 +23,15 @@ fn main() {
         ..Default::default()
     };
     let engine = engine::Engine::start(options, engine::CancelToken::new()).unwrap();
-    let settings = store::Settings::default();
-    let profile = pipeline::profile_for(engine.info(), pipeline::ProfileChoice::Auto);
+    // The window's plan for this model, with the settings' defaults.
+    let plan = pipeline::Plan::new(
+        engine.info(),
+        pipeline::ProfileChoice::Auto,
+        pipeline::SamplingSource::Settings {
+            seed: engine::Sampling::default().seed,
+        },
+        &store::Settings::default(),
+    );
     println!(
         "| episodio | tokens | sin búsqueda t/s | con búsqueda t/s | × | aceptados | texto igual |"
     );
@@ -33,15 +40,17 @@ fn main() {
     for path in episodes {
         let loaded = pipeline::load_episode(&path).unwrap();
         let run = |lookup: usize| {
-            let sampling = engine::Sampling {
-                lookup,
-                ..pipeline::sampling_for(&settings, profile)
+            let plan = pipeline::Plan {
+                sampling: engine::Sampling {
+                    lookup,
+                    ..plan.sampling.clone()
+                },
+                ..plan.clone()
             };
             pipeline::generate(
                 &engine,
                 &loaded.episode,
-                pipeline::ProfileChoice::Fixed(profile),
-                &sampling,
+                &plan,
                 &engine::CancelToken::new(),
                 &mut |_| {},
             )

@@ -50,6 +50,29 @@ pub fn draft_for_episode(
     Ok(store.create_draft(&loaded.source, &loaded.episode)?)
 }
 
+/// The clinician's "Borrador determinista", for the window and the command
+/// line alike: refuses an episode with errors, and keeps the deterministic
+/// epicrisis, checked, as the next version of the draft the text goes into
+/// (`current` while it holds the same episode, else a new draft).
+pub fn write_deterministic(
+    store: &mut store::Store,
+    loaded: &crate::LoadedEpisode,
+    current: Option<store::DraftId>,
+) -> Result<(store::Version, Checked), Error> {
+    loaded.require_valid()?;
+    let draft = draft_for_episode(store, loaded, current)?;
+    let checked = crate::deterministic(&loaded.episode);
+    let version = crate::add_checked_version(
+        store,
+        draft,
+        store::Origin::Determinista,
+        &checked,
+        store::Provenance::default(),
+        None,
+    )?;
+    Ok((version, checked))
+}
+
 /// A new draft of the same episode whose first version is the latest text
 /// of `draft`, as an edit: for writing a second epicrisis from a first.
 pub fn duplicate_draft(
@@ -87,7 +110,8 @@ pub fn save_edit(
     Ok((version, checked))
 }
 
-/// The file formats a version can be exported to.
+/// The file formats an epicrisis can be exported to: the one list the
+/// window's menu and the command line's flags both map onto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -97,7 +121,8 @@ pub enum Format {
 }
 
 impl Format {
-    fn name(self) -> &'static str {
+    /// The name the audit trail and the log use.
+    pub fn name(self) -> &'static str {
         match self {
             Format::Pdf => "pdf",
             Format::Texto => "texto",
@@ -137,11 +162,7 @@ pub fn export_version(
     let episode = draft_episode(&saved)?;
     let version = store.version(draft, number)?;
     let options = export_options(&store.settings()?, saved.summary.status);
-    let bytes = match format {
-        Format::Pdf => export::pdf(&episode, &version.text, &options)?,
-        Format::Texto => export::text(&episode, &version.text, &options).into_bytes(),
-        Format::Markdown => export::markdown(&episode, &version.text, &options).into_bytes(),
-    };
+    let bytes = render(&episode, &version.text, format, &options)?;
     export::write(path, &bytes)?;
     store.record_export(draft, number, path, format.name())?;
     // Never the path: its file name is often the patient's.
@@ -151,6 +172,20 @@ pub fn export_version(
         bytes.len()
     );
     Ok(())
+}
+
+/// An epicrisis as the bytes of a file in `format`.
+pub fn render(
+    episode: &clinical::Episode,
+    text: &str,
+    format: Format,
+    options: &export::Options,
+) -> Result<Vec<u8>, Error> {
+    Ok(match format {
+        Format::Pdf => export::pdf(episode, text, options)?,
+        Format::Texto => export::text(episode, text, options).into_bytes(),
+        Format::Markdown => export::markdown(episode, text, options).into_bytes(),
+    })
 }
 
 /// What the audit trail names as the destination of a copy.

@@ -75,6 +75,60 @@ pub fn sampling_for(settings: &store::Settings, profile: clinical::Profile) -> e
     }
 }
 
+/// Where a generation's sampling comes from.
+#[derive(Debug, Clone)]
+pub enum SamplingSource {
+    /// The clinician's settings for the profile in use, with this seed:
+    /// the window's choice (a new seed each time, so "Regenerar" gives
+    /// another text).
+    Settings { seed: u64 },
+    /// Exactly these parameters: the command line's flags.
+    Given(engine::Sampling),
+}
+
+/// What a generation is made with, decided once before it starts: the
+/// prompt profile and the sampling. Everything downstream (the prompt, the
+/// engine, the version's provenance) reads it from here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub profile: clinical::Profile,
+    pub sampling: engine::Sampling,
+}
+
+impl Plan {
+    /// The plan for the loaded model; `settings` are read only for
+    /// [`SamplingSource::Settings`].
+    pub fn new(
+        info: &engine::LoadedInfo,
+        profile: ProfileChoice,
+        sampling: SamplingSource,
+        settings: &store::Settings,
+    ) -> Plan {
+        let profile = profile_for(info, profile);
+        let sampling = match sampling {
+            SamplingSource::Settings { seed } => engine::Sampling {
+                seed,
+                ..sampling_for(settings, profile)
+            },
+            SamplingSource::Given(sampling) => sampling,
+        };
+        Plan { profile, sampling }
+    }
+
+    /// The plan with the given sampling, where there are no settings (the
+    /// command line without a database).
+    pub fn given(
+        info: &engine::LoadedInfo,
+        profile: ProfileChoice,
+        sampling: engine::Sampling,
+    ) -> Plan {
+        Plan {
+            profile: profile_for(info, profile),
+            sampling,
+        }
+    }
+}
+
 /// Episode → prompt → engine → finish → verify. `on_delta` receives the
 /// model's text as it is generated; setting `cancel` stops the generation
 /// at the next token or prefill chunk (the text so far is returned, reason
@@ -82,12 +136,12 @@ pub fn sampling_for(settings: &store::Settings, profile: clinical::Profile) -> e
 pub fn generate(
     engine: &engine::Engine,
     episode: &Episode,
-    profile: ProfileChoice,
-    sampling: &engine::Sampling,
+    plan: &Plan,
     cancel: &engine::CancelToken,
     on_delta: &mut dyn FnMut(&str),
 ) -> Result<Generated, Error> {
-    let profile = profile_for(engine.info(), profile);
+    let Plan { profile, sampling } = plan;
+    let profile = *profile;
     let budget = clinical::Budget {
         context_tokens: engine.info().context,
         reserve_tokens: sampling.max_new_tokens,
@@ -147,78 +201,116 @@ pub struct GeneratedVersion {
 
 /// [`generate`] streamed into a new version of `draft`: the text so far is
 /// saved every second (a crash loses at most that), and the finished text,
-/// its findings and timings complete the version. A failed generation keeps
-/// what was streamed, marked with the error, before the error is returned.
+/// its findings and timings complete the version. A failed generation, or
+/// one whose text could not be saved, keeps what was streamed, marked with
+/// the error, before the error is returned: no version is left `en_curso`.
 ///
 /// The store is locked only for each write, so the caller's other commands
 /// (listing drafts, reading settings) are not held up by a generation.
-#[allow(clippy::too_many_arguments)]
 pub fn generate_version(
     engine: &engine::Engine,
     store: &Mutex<store::Store>,
     draft: store::DraftId,
     episode: &Episode,
-    profile: ProfileChoice,
-    sampling: &engine::Sampling,
+    plan: &Plan,
     cancel: &engine::CancelToken,
     on_delta: &mut dyn FnMut(&str),
 ) -> Result<GeneratedVersion, Error> {
     let info = engine.info();
-    let profile = profile_for(info, profile);
     let provenance = store::Provenance {
         model_file: Some(info.facts.file_name.clone()),
         model_sha256: engine.model_sha256(),
-        sampling: serde_json::to_value(sampling).ok(),
-        seed: Some(sampling.seed),
-        profile: Some(profile.as_str().to_string()),
+        sampling: serde_json::to_value(&plan.sampling).ok(),
+        seed: Some(plan.sampling.seed),
+        profile: Some(plan.profile.as_str().to_string()),
     };
     let mut streaming = lock_store(store).begin_generation(draft, provenance)?;
     let mut raw = String::new();
     let mut save_error = None;
-    let outcome = generate(
-        engine,
-        episode,
-        ProfileChoice::Fixed(profile),
-        sampling,
-        cancel,
-        &mut |delta| {
-            on_delta(delta);
-            raw.push_str(delta);
-            if save_error.is_none() {
-                if let Err(e) = lock_store(store).save_partial(&mut streaming, &raw) {
-                    // Stop rather than stream text that cannot be kept.
-                    save_error = Some(Error::from(e));
-                    cancel.cancel();
-                }
+    let outcome = generate(engine, episode, plan, cancel, &mut |delta| {
+        on_delta(delta);
+        raw.push_str(delta);
+        if save_error.is_none() {
+            if let Err(e) = lock_store(store).save_partial(&mut streaming, &raw) {
+                // Stop rather than stream text that cannot be kept.
+                save_error = Some(Error::from(e));
+                cancel.cancel();
             }
-        },
-    );
-    if let Some(error) = save_error {
-        return Err(error);
-    }
-    match outcome {
-        Ok(generated) => {
+        }
+    });
+    let error = match (save_error, outcome) {
+        (None, Ok(generated)) => {
             let version = lock_store(store).finish_generation(
                 streaming,
                 &generated.checked.text,
                 Some(generated.timings()),
                 generated.checked.findings_json(),
             )?;
-            Ok(GeneratedVersion { generated, version })
+            return Ok(GeneratedVersion { generated, version });
         }
-        Err(error) => {
-            let partial = check_text(episode, &clinical::finish(episode, &raw));
-            let timings =
-                serde_json::json!({ "error": error.kind(), "mensaje": error.to_string() });
-            lock_store(store).finish_generation(
-                streaming,
-                &partial.text,
-                Some(timings),
-                partial.findings_json(),
-            )?;
-            Err(error)
-        }
+        (Some(error), _) | (None, Err(error)) => error,
+    };
+    let partial = check_text(episode, &clinical::finish(episode, &raw));
+    let timings = serde_json::json!({ "error": error.kind(), "mensaje": error.to_string() });
+    // When even this write fails, the store leaves what the last autosave
+    // kept as an interrupted generation, offered for resume or discard.
+    if let Err(failed) = lock_store(store).finish_generation(
+        streaming,
+        &partial.text,
+        Some(timings),
+        partial.findings_json(),
+    ) {
+        log::warn!(
+            "a failed generation could not be completed: {}",
+            failed.kind()
+        );
     }
+    Err(error)
+}
+
+/// What [`generate_draft`] writes, and where.
+#[derive(Debug, Clone)]
+pub struct DraftRequest<'a> {
+    pub loaded: &'a crate::LoadedEpisode,
+    /// The draft open in the window; the text goes into it while it holds
+    /// the same episode and is not final, else into a new draft.
+    pub current: Option<store::DraftId>,
+    pub profile: ProfileChoice,
+    pub sampling: SamplingSource,
+}
+
+/// The clinician's "Generar", for the window and the command line alike:
+/// refuses an episode with errors, chooses the draft, the profile and the
+/// sampling (once, from the settings when asked), and streams the model's
+/// text into a new version of the draft ([`generate_version`]).
+pub fn generate_draft(
+    engine: &engine::Engine,
+    store: &Mutex<store::Store>,
+    request: DraftRequest<'_>,
+    cancel: &engine::CancelToken,
+    on_delta: &mut dyn FnMut(&str),
+) -> Result<GeneratedVersion, Error> {
+    let loaded = request.loaded;
+    loaded.require_valid()?;
+    let (draft, plan) = {
+        let mut guard = lock_store(store);
+        let draft = crate::draft_for_episode(&mut guard, loaded, request.current)?;
+        let settings = match request.sampling {
+            SamplingSource::Settings { .. } => guard.settings()?,
+            SamplingSource::Given(_) => store::Settings::default(),
+        };
+        let plan = Plan::new(engine.info(), request.profile, request.sampling, &settings);
+        (draft, plan)
+    };
+    generate_version(
+        engine,
+        store,
+        draft,
+        &loaded.episode,
+        &plan,
+        cancel,
+        on_delta,
+    )
 }
 
 /// The store shared by a generation and its caller, locked. A panic while

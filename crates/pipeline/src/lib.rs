@@ -27,11 +27,11 @@ mod generate;
 
 pub use desk::{
     copy_text, draft_episode, draft_for_episode, duplicate_draft, export_options, export_version,
-    review_version, save_edit, Format, CLIPBOARD,
+    render, review_version, save_edit, write_deterministic, Format, CLIPBOARD,
 };
 pub use generate::{
-    generate, generate_version, lock_store, profile_for, sampling_for, Generated, GeneratedVersion,
-    ProfileChoice,
+    generate, generate_draft, generate_version, lock_store, profile_for, sampling_for,
+    DraftRequest, Generated, GeneratedVersion, Plan, ProfileChoice, SamplingSource,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +55,15 @@ pub enum Error {
         #[source]
         source: clinical::ImportError,
     },
+    /// An episode with validation errors asked to be drafted or exported;
+    /// warnings never block.
+    #[error("{}", invalid_message(path.as_deref(), errors))]
+    Invalid {
+        /// The file; `None` for the form.
+        path: Option<PathBuf>,
+        /// The first few errors, joined.
+        errors: String,
+    },
     #[error(transparent)]
     Store(#[from] store::Error),
     #[error(transparent)]
@@ -70,6 +79,7 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Read { .. } => "lectura",
+            Error::Invalid { .. } => "episodio_con_errores",
             Error::Import { source, .. }
             | Error::Form { source }
             | Error::Stored { source, .. } => source.kind(),
@@ -78,6 +88,19 @@ impl Error {
             Error::Engine(source) => source.kind(),
             Error::Prompt(_) => "episodio_no_cabe",
         }
+    }
+}
+
+/// Where to correct an episode depends on where it came from.
+fn invalid_message(path: Option<&Path>, errors: &str) -> String {
+    match path {
+        None => format!(
+            "El episodio tiene errores que impiden redactar la epicrisis; corríjalos en el formulario: {errors}"
+        ),
+        Some(path) => format!(
+            "{}: el episodio tiene errores que impiden redactar la epicrisis; corríjalos (vea «epicrisis check»): {errors}",
+            path.display()
+        ),
     }
 }
 
@@ -93,19 +116,23 @@ pub struct LoadedEpisode {
 }
 
 impl LoadedEpisode {
-    /// Why the episode cannot be drafted (its first `n` errors, joined), or
-    /// `None` when it has no errors: warnings never block.
-    pub fn refusal(&self, n: usize) -> Option<String> {
+    /// The rule every action that writes an epicrisis applies first: an
+    /// episode with errors is refused, naming its first errors and where
+    /// to correct them; warnings never block.
+    pub fn require_valid(&self) -> Result<(), Error> {
         if !self.report.has_errors() {
-            return None;
+            return Ok(());
         }
         let first: Vec<String> = self
             .report
             .errors()
-            .take(n)
+            .take(3)
             .map(|p| p.to_string())
             .collect();
-        Some(first.join("; "))
+        Err(Error::Invalid {
+            path: self.path.clone(),
+            errors: first.join("; "),
+        })
     }
 }
 
@@ -210,22 +237,8 @@ pub fn check_text(episode: &Episode, text: &str) -> Checked {
     }
 }
 
-/// Keeps a checked text as a new draft of the episode: the store step.
-/// Returns the draft and its first version.
-pub fn save_new_draft(
-    store: &mut store::Store,
-    loaded: &LoadedEpisode,
-    checked: &Checked,
-    origin: store::Origin,
-    provenance: store::Provenance,
-    timings: Option<serde_json::Value>,
-) -> Result<store::Version, Error> {
-    let draft = store.create_draft(&loaded.source, &loaded.episode)?;
-    add_checked_version(store, draft, origin, checked, provenance, timings)
-}
-
 /// Keeps a checked text, with its findings, as the next version of `draft`.
-pub fn add_checked_version(
+pub(crate) fn add_checked_version(
     store: &mut store::Store,
     draft: store::DraftId,
     origin: store::Origin,
@@ -278,16 +291,7 @@ mod tests {
         };
         let (mut store, _) = store::Store::open(&dir.path().join("e.sqlite3"), options).unwrap();
         let loaded = load_episode(&data("episodes/neumonia.json")).unwrap();
-        let checked = deterministic(&loaded.episode);
-        let version = save_new_draft(
-            &mut store,
-            &loaded,
-            &checked,
-            store::Origin::Determinista,
-            store::Provenance::default(),
-            None,
-        )
-        .unwrap();
+        let (version, checked) = write_deterministic(&mut store, &loaded, None).unwrap();
         assert_eq!(version.text, checked.text);
         assert_eq!(
             version.findings,
@@ -299,6 +303,28 @@ mod tests {
             std::fs::read_to_string(data("episodes/neumonia.json")).unwrap()
         );
         assert_eq!(draft.summary.patient_name, "María Inés Soto Carrasco");
+    }
+
+    #[test]
+    fn an_episode_with_errors_is_refused_naming_where_to_correct_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _) =
+            store::Store::open(&dir.path().join("e.sqlite3"), store::OpenOptions::default())
+                .unwrap();
+        let file = load_episode(&data("bad/fechas_invertidas.json")).unwrap();
+        let error = write_deterministic(&mut store, &file, None).unwrap_err();
+        assert_eq!(error.kind(), "episodio_con_errores");
+        let message = error.to_string();
+        assert!(
+            message.contains("fechas_invertidas.json: el episodio tiene errores"),
+            "{message}"
+        );
+        assert!(message.contains("epicrisis check"), "{message}");
+        let form = form_episode(r#"{"paciente": {}}"#).unwrap();
+        let message = form.require_valid().unwrap_err().to_string();
+        assert!(message.contains("corríjalos en el formulario"), "{message}");
+        // Nothing was written for either.
+        assert!(store.list(&store::ListQuery::default()).unwrap().is_empty());
     }
 
     #[test]

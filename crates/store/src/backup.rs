@@ -27,7 +27,7 @@ pub(crate) fn to_path(conn: &Connection, db_path: &Path, target: &Path) -> Resul
     }
     // Backing up into an existing file would merge nothing and overwrite
     // it; write beside it and rename, so a failed backup leaves the old one.
-    let partial = crate::open::sibling(target, ".parcial");
+    let partial = crate::paths::sibling(target, ".parcial");
     conn.backup(
         rusqlite::MAIN_DB,
         &partial,

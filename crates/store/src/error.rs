@@ -46,6 +46,14 @@ pub enum Error {
     Cancelled,
     #[error("{path}: {reason}")]
     Io { path: PathBuf, reason: String },
+    #[error(
+        "{path}: la base de datos tiene un valor desconocido en {what}: «{value}»; puede venir de una versión más nueva de Epicrisis o estar dañada: actualice la aplicación o restaure un respaldo"
+    )]
+    UnknownValue {
+        path: PathBuf,
+        what: &'static str,
+        value: String,
+    },
     #[error("error de la base de datos {path}: {source}")]
     Sqlite {
         path: PathBuf,
@@ -71,6 +79,7 @@ impl Error {
             Error::Setting { .. } => "ajuste_invalido",
             Error::Cancelled => "cancelado",
             Error::Io { .. } => "archivo",
+            Error::UnknownValue { .. } => "valor_desconocido",
             Error::Sqlite { .. } => "base_de_datos",
         }
     }
@@ -79,6 +88,15 @@ impl Error {
     pub(crate) fn sqlite(path: &std::path::Path, source: rusqlite::Error) -> Error {
         use rusqlite::ErrorCode;
         let path = path.to_path_buf();
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, cause) = &source {
+            if let Some(unknown) = cause.downcast_ref::<crate::records::UnknownValue>() {
+                return Error::UnknownValue {
+                    path,
+                    what: unknown.what,
+                    value: unknown.value.clone(),
+                };
+            }
+        }
         match source.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => Error::DiskFull { path },
             Some(ErrorCode::ReadOnly) => Error::ReadOnly { path },

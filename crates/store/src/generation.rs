@@ -13,10 +13,15 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection};
+use serde_json::{json, Value};
 
+use crate::audit::{self, Action};
+use crate::drafts::{touch, writable_status};
 use crate::error::{Error, Result};
-use crate::records::{DraftId, Interrupted};
+use crate::records::{DraftId, Interrupted, Origin, Provenance, Version, VersionState};
+use crate::store::Store;
 use crate::time::Timestamp;
+use crate::versions::{insert_version, NewVersion};
 
 /// The longest stretch of streamed text a crash may lose.
 pub const AUTOSAVE_INTERVAL: Duration = Duration::from_secs(1);
@@ -74,8 +79,200 @@ impl Drop for Generation {
     }
 }
 
+impl Store {
+    /// Starts streaming a model's text into a new version of `draft`.
+    pub fn begin_generation(
+        &mut self,
+        draft: DraftId,
+        provenance: Provenance,
+    ) -> Result<Generation> {
+        let path = self.path.clone();
+        let change = self.change()?;
+        writable_status(&change, draft, "generado")?;
+        let new = NewVersion {
+            provenance,
+            ..NewVersion::default()
+        };
+        let (number, row_id) = change.sql(|tx| {
+            let number =
+                insert_version(tx, draft, Origin::Modelo, VersionState::EnCurso, &new, None)?;
+            Ok((number, tx.last_insert_rowid()))
+        })?;
+        // Lock before commit: no other process can see the row unlocked.
+        let generation = Generation::start(&path, row_id, draft, number)?;
+        change.commit_pending()?;
+        Ok(generation)
+    }
+
+    /// Saves the text streamed so far if the autosave interval has passed.
+    /// Call it on every token; returns whether it wrote.
+    pub fn save_partial(&mut self, generation: &mut Generation, text: &str) -> Result<bool> {
+        if !generation.due() || text.len() == generation.saved_len {
+            return Ok(false);
+        }
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE versions SET text = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'en_curso'",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![generation.row_id, text, Timestamp::now().millis()])
+            })
+            .map_err(self.err())?;
+        if changed == 0 {
+            return Err(Error::NotGenerating(generation.number));
+        }
+        generation.last_save = Instant::now();
+        generation.saved_len = text.len();
+        Ok(true)
+    }
+
+    /// Completes a generation with its final text (also when cancelled or
+    /// failed: the timings say why it ended). When that write fails (a full
+    /// disk, a file locked too long), the version is marked interrupted at
+    /// once, as the next open would mark it, so that no version stays
+    /// `en_curso` while this process lives: what the last autosave kept is
+    /// offered for resume or discard.
+    pub fn finish_generation(
+        &mut self,
+        generation: Generation,
+        text: &str,
+        timings: Option<Value>,
+        findings: Value,
+    ) -> Result<Version> {
+        let finished = self.complete_generation(&generation, text, timings, findings);
+        if finished.is_err() {
+            if let Err(also) = self.interrupt_generation(&generation) {
+                log::warn!(
+                    "a generation could not be marked interrupted: {}",
+                    also.kind()
+                );
+            }
+        }
+        drop(generation);
+        finished
+    }
+
+    fn interrupt_generation(&mut self, generation: &Generation) -> Result<()> {
+        let change = self.change()?;
+        let chars: Option<i64> = change.sql(|tx| {
+            let changed = tx.execute(
+                "UPDATE versions SET state = ?2, updated_at = ?3 WHERE id = ?1 AND state = ?4",
+                params![
+                    generation.row_id,
+                    VersionState::Interrumpida,
+                    Timestamp::now().millis(),
+                    VersionState::EnCurso
+                ],
+            )?;
+            if changed == 0 {
+                return Ok(None);
+            }
+            tx.query_row(
+                "SELECT length(text) FROM versions WHERE id = ?1",
+                [generation.row_id],
+                |row| row.get(0),
+            )
+            .map(Some)
+        })?;
+        // Already settled elsewhere: nothing to change or audit.
+        let Some(chars) = chars else {
+            return Ok(());
+        };
+        change.commit_text(
+            Action::Interrupted,
+            generation.draft_id,
+            Some(generation.number),
+            json!({ "caracteres": chars }),
+        )
+    }
+
+    fn complete_generation(
+        &mut self,
+        generation: &Generation,
+        text: &str,
+        timings: Option<Value>,
+        findings: Value,
+    ) -> Result<Version> {
+        let (draft, number) = (generation.draft_id, generation.number);
+        let change = self.change()?;
+        let changed = change.sql(|tx| {
+            let changed = tx.execute(
+                "UPDATE versions SET text = ?2, timings = ?3, findings = ?4, state = ?5,
+                 updated_at = ?6 WHERE id = ?1 AND state = ?7",
+                params![
+                    generation.row_id,
+                    text,
+                    timings.map(|t| t.to_string()),
+                    findings.to_string(),
+                    VersionState::Completa,
+                    Timestamp::now().millis(),
+                    VersionState::EnCurso,
+                ],
+            )?;
+            touch(tx, draft)?;
+            Ok(changed)
+        })?;
+        if changed == 0 {
+            return Err(Error::NotGenerating(number));
+        }
+        change.commit_text(
+            Action::Generated,
+            draft,
+            Some(number),
+            json!({ "origen": Origin::Modelo.as_str() }),
+        )?;
+        self.version(draft, number)
+    }
+
+    /// Keeps an interrupted generation's partial text as a complete version,
+    /// for the clinician to edit or regenerate from.
+    pub fn resume_interrupted(&mut self, draft: DraftId, number: i64) -> Result<Version> {
+        self.settle_interrupted(draft, number, true)?;
+        self.version(draft, number)
+    }
+
+    /// Drops an interrupted generation. The audit keeps its length.
+    pub fn discard_interrupted(&mut self, draft: DraftId, number: i64) -> Result<()> {
+        self.settle_interrupted(draft, number, false)
+    }
+
+    fn settle_interrupted(&mut self, draft: DraftId, number: i64, keep: bool) -> Result<()> {
+        let version = self.version(draft, number)?;
+        if version.state != VersionState::Interrumpida {
+            return Err(Error::NotGenerating(number));
+        }
+        let change = self.change()?;
+        change.sql(|tx| {
+            if keep {
+                tx.execute(
+                    "UPDATE versions SET state = ?3 WHERE draft_id = ?1 AND number = ?2",
+                    params![draft, number, VersionState::Completa],
+                )?;
+            } else {
+                tx.execute(
+                    "DELETE FROM versions WHERE draft_id = ?1 AND number = ?2",
+                    params![draft, number],
+                )?;
+            }
+            touch(tx, draft)
+        })?;
+        let action = if keep {
+            Action::InterruptionResumed
+        } else {
+            Action::InterruptionDiscarded
+        };
+        change.commit_text(
+            action,
+            draft,
+            Some(number),
+            json!({ "caracteres": version.text.chars().count() }),
+        )
+    }
+}
+
 fn lock_dir(db_path: &Path) -> PathBuf {
-    crate::open::sibling(db_path, ".generando")
+    crate::paths::sibling(db_path, ".generando")
 }
 
 fn lock_path(db_path: &Path, row_id: i64) -> PathBuf {
@@ -91,8 +288,13 @@ fn held_elsewhere(db_path: &Path, row_id: i64) -> bool {
     matches!(file.try_lock(), Err(TryLockError::WouldBlock))
 }
 
-/// Marks the generations of dead processes interrupted and lists them.
-pub(crate) fn mark_interrupted(conn: &Connection, db_path: &Path) -> Result<Vec<Interrupted>> {
+/// Marks the generations of dead processes interrupted and lists them;
+/// each one marked is audited, as `actor`, with the text it kept.
+pub(crate) fn mark_interrupted(
+    conn: &Connection,
+    db_path: &Path,
+    actor: &str,
+) -> Result<Vec<Interrupted>> {
     let sql_error = |e| Error::sqlite(db_path, e);
     let mut stmt = conn
         .prepare(
@@ -109,7 +311,7 @@ pub(crate) fn mark_interrupted(conn: &Connection, db_path: &Path) -> Result<Vec<
                 row.get::<_, i64>(0)?,
                 row.get::<_, i64>(1)?,
                 row.get::<_, i64>(2)?,
-                row.get::<_, String>(3)?,
+                row.get::<_, VersionState>(3)?,
                 row.get::<_, i64>(4)?,
                 row.get::<_, String>(5)?,
             ))
@@ -119,15 +321,33 @@ pub(crate) fn mark_interrupted(conn: &Connection, db_path: &Path) -> Result<Vec<
         .map_err(sql_error)?;
     let mut found = Vec::new();
     for (row_id, draft_id, version, state, chars, patient_name) in rows {
-        if state == "en_curso" {
+        if state == VersionState::EnCurso {
             if held_elsewhere(db_path, row_id) {
                 continue;
             }
-            conn.execute(
-                "UPDATE versions SET state = 'interrumpida', updated_at = ?2 WHERE id = ?1",
-                params![row_id, Timestamp::now().millis()],
+            // One transaction per row: the state and its audit line
+            // together, or neither.
+            let tx = conn.unchecked_transaction().map_err(sql_error)?;
+            tx.execute(
+                "UPDATE versions SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                params![
+                    row_id,
+                    VersionState::Interrumpida,
+                    Timestamp::now().millis()
+                ],
             )
+            .and_then(|_| {
+                audit::write(
+                    &tx,
+                    actor,
+                    Action::Interrupted,
+                    Some(draft_id),
+                    Some(version),
+                    &json!({ "caracteres": chars }),
+                )
+            })
             .map_err(sql_error)?;
+            tx.commit().map_err(sql_error)?;
             let _ = std::fs::remove_file(lock_path(db_path, row_id));
         }
         found.push(Interrupted {

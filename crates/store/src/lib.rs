@@ -24,7 +24,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod audit;
 pub mod backup;
+mod change;
+mod drafts;
 mod error;
 pub mod form;
 mod generation;
@@ -32,12 +35,15 @@ mod list;
 pub mod location;
 pub mod model_folder;
 mod open;
+mod paths;
 mod records;
 mod schema;
 mod settings;
 mod store;
 mod time;
+mod versions;
 
+pub use audit::Action;
 pub use error::{Error, Result};
 pub use generation::{Generation, AUTOSAVE_INTERVAL};
 pub use list::{fts_query, ListQuery};
@@ -51,5 +57,6 @@ pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 /// This store's version, for the support screen.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use settings::{Paper, SamplingSettings, Settings, StartChoice};
-pub use store::{NewVersion, Store};
+pub use store::Store;
 pub use time::Timestamp;
+pub use versions::NewVersion;

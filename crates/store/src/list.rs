@@ -3,9 +3,10 @@
 
 use rusqlite::{params_from_iter, ToSql};
 
+use crate::drafts::{summary_from_row, SUMMARY_COLUMNS};
 use crate::error::Result;
 use crate::records::{DraftSummary, Status};
-use crate::store::{summary_from_row, Store, SUMMARY_COLUMNS};
+use crate::store::Store;
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone)]
@@ -64,7 +65,7 @@ impl Store {
         }
         if let Some(status) = query.status {
             conditions.push("d.status = ?");
-            values.push(Box::new(status.as_str()));
+            values.push(Box::new(status));
         }
         if let Some(from) = query.changed_from {
             conditions.push("d.updated_at >= ?");

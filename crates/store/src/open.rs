@@ -9,6 +9,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::paths::sibling;
 use crate::records::Interrupted;
 use crate::time::Timestamp;
 use crate::{backup, generation, schema};
@@ -153,7 +154,7 @@ pub(crate) fn open(path: &Path, options: &OpenOptions) -> Result<Opened> {
     }
 
     if !report.read_only {
-        report.interrupted = generation::mark_interrupted(&conn, path)?;
+        report.interrupted = generation::mark_interrupted(&conn, path, &options.actor)?;
         if options.daily_backup {
             match backup::daily(&conn, path, Timestamp::now(), options.keep_backups) {
                 Ok(made) => report.backup = made,
@@ -216,10 +217,4 @@ fn move_aside(path: &Path) -> Result<PathBuf> {
         }
     }
     Ok(aside)
-}
-
-pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }

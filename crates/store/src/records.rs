@@ -7,6 +7,68 @@ use crate::time::Timestamp;
 
 pub type DraftId = i64;
 
+/// A value SQLite keeps as one of a fixed set of words. Reading any other
+/// word is an error (`Error::UnknownValue`), never a silent default: a
+/// draft read as `borrador` when its row says something else could be
+/// changed when it must not be.
+macro_rules! stored_as_text {
+    ($ty:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The word stored in the database and serialised for the UI.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text,)+
+                }
+            }
+
+            /// The value a stored word names; `None` for any other word.
+            pub fn parse(text: &str) -> Option<$ty> {
+                match text {
+                    $($text => Some($ty::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl rusqlite::types::ToSql for $ty {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $ty {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                $ty::parse(text).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(Box::new($crate::records::UnknownValue {
+                        what: $what,
+                        value: text.to_string(),
+                    }))
+                })
+            }
+        }
+    };
+}
+pub(crate) use stored_as_text;
+
+/// A word in the database that none of our enums names; `Error::sqlite`
+/// turns it into `Error::UnknownValue`.
+#[derive(Debug)]
+pub(crate) struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+}
+
+impl std::fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "valor desconocido «{}» en {}", self.value, self.what)
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
 /// Where a draft is in its life. Only `Revisado` may become `Final`, and a
 /// final draft never changes again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -17,24 +79,13 @@ pub enum Status {
     Final,
 }
 
+stored_as_text!(Status, "el estado de un borrador", {
+    Borrador => "borrador",
+    Revisado => "revisado",
+    Final => "final",
+});
+
 impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Borrador => "borrador",
-            Status::Revisado => "revisado",
-            Status::Final => "final",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Status> {
-        match text {
-            "borrador" => Some(Status::Borrador),
-            "revisado" => Some(Status::Revisado),
-            "final" => Some(Status::Final),
-            _ => None,
-        }
-    }
-
     pub(crate) fn may_become(self, to: Status) -> bool {
         matches!(
             (self, to),
@@ -54,23 +105,11 @@ pub enum Origin {
     Edicion,
 }
 
-impl Origin {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::Modelo => "modelo",
-            Origin::Determinista => "determinista",
-            Origin::Edicion => "edicion",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Origin {
-        match text {
-            "modelo" => Origin::Modelo,
-            "determinista" => Origin::Determinista,
-            _ => Origin::Edicion,
-        }
-    }
-}
+stored_as_text!(Origin, "el origen de una versión", {
+    Modelo => "modelo",
+    Determinista => "determinista",
+    Edicion => "edicion",
+});
 
 /// Whether a version's text is whole. `EnCurso` is a generation streaming
 /// now; `Interrumpida` one whose process died, offered for resume or discard.
@@ -82,15 +121,11 @@ pub enum VersionState {
     Interrumpida,
 }
 
-impl VersionState {
-    pub(crate) fn parse(text: &str) -> VersionState {
-        match text {
-            "en_curso" => VersionState::EnCurso,
-            "interrumpida" => VersionState::Interrumpida,
-            _ => VersionState::Completa,
-        }
-    }
-}
+stored_as_text!(VersionState, "el estado de una versión", {
+    Completa => "completa",
+    EnCurso => "en_curso",
+    Interrumpida => "interrumpida",
+});
 
 /// How a model text was produced: enough to reproduce it or to explain it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -156,7 +191,7 @@ pub struct Draft {
 pub struct AuditEntry {
     pub at: Timestamp,
     pub actor: String,
-    pub action: String,
+    pub action: crate::audit::Action,
     pub draft_id: Option<DraftId>,
     pub version: Option<i64>,
     pub detail: serde_json::Value,
@@ -170,4 +205,71 @@ pub struct Interrupted {
     pub patient_name: String,
     /// How much text had been saved.
     pub chars: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::Error;
+
+    /// Reads `word` as a `T` the way the store reads a column.
+    fn read<T: rusqlite::types::FromSql>(word: &str) -> Result<T, Error> {
+        let path = Path::new("e.sqlite3");
+        let conn = rusqlite::Connection::open_in_memory().map_err(|e| Error::sqlite(path, e))?;
+        conn.query_row("SELECT ?1", [word], |row| row.get(0))
+            .map_err(|e| Error::sqlite(path, e))
+    }
+
+    #[test]
+    fn every_stored_word_reads_back_and_any_other_is_an_error() {
+        for status in [Status::Borrador, Status::Revisado, Status::Final] {
+            assert_eq!(read::<Status>(status.as_str()).ok(), Some(status));
+        }
+        for origin in [Origin::Modelo, Origin::Determinista, Origin::Edicion] {
+            assert_eq!(read::<Origin>(origin.as_str()).ok(), Some(origin));
+        }
+        for state in [
+            VersionState::Completa,
+            VersionState::EnCurso,
+            VersionState::Interrumpida,
+        ] {
+            assert_eq!(read::<VersionState>(state.as_str()).ok(), Some(state));
+        }
+        let unknown = [
+            (read::<Status>("firmado").err(), "el estado de un borrador"),
+            (read::<Origin>("dictado").err(), "el origen de una versión"),
+            (
+                read::<VersionState>("pausada").err(),
+                "el estado de una versión",
+            ),
+        ];
+        for (error, what) in unknown {
+            match error {
+                Some(Error::UnknownValue { what: found, .. }) => assert_eq!(found, what),
+                other => panic!("{what}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_stored_words_are_the_serialised_ones() {
+        for status in [Status::Borrador, Status::Revisado, Status::Final] {
+            assert_eq!(
+                serde_json::to_value(status).ok(),
+                Some(serde_json::Value::from(status.as_str()))
+            );
+        }
+        for state in [VersionState::EnCurso, VersionState::Interrumpida] {
+            assert_eq!(
+                serde_json::to_value(state).ok(),
+                Some(serde_json::Value::from(state.as_str()))
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(Origin::Edicion).ok(),
+            Some(serde_json::Value::from("edicion"))
+        );
+    }
 }

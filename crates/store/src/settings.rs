@@ -7,8 +7,9 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::store::{action, audit, commit, sql, Store};
+use crate::store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -158,25 +159,22 @@ impl Store {
         if changed.is_empty() {
             return Ok(());
         }
-        let actor = self.actor().to_string();
-        let tx = self.begin()?;
-        for (key, value) in &new {
-            tx.prepare_cached(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            )
-            .and_then(|mut stmt| stmt.execute(params![key, value.to_string()]))
-            .map_err(|e| sql(&tx, e))?;
-        }
-        audit(
-            &tx,
-            &actor,
-            action::SETTINGS_CHANGED,
+        let change = self.change()?;
+        change.sql(|tx| {
+            for (key, value) in &new {
+                tx.prepare_cached(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                )?
+                .execute(params![key, value.to_string()])?;
+            }
+            Ok(())
+        })?;
+        change.commit(
+            Action::SettingsChanged,
             None,
             None,
             serde_json::json!({ "claves": changed }),
         )
-        .map_err(|e| sql(&tx, e))?;
-        commit(tx)
     }
 }

@@ -106,6 +106,69 @@ fn a_finished_generation_keeps_its_timings_and_a_discarded_one_is_audited() {
 }
 
 #[test]
+fn finding_a_generation_interrupted_is_audited_with_what_it_kept() {
+    let (_dir, path, mut store) = fresh();
+    let (json, ep) = episode("neumonia.json");
+    let draft = store.create_draft(&json, &ep).unwrap();
+    let mut generation = store
+        .begin_generation(draft, Provenance::default())
+        .unwrap();
+    std::thread::sleep(store::AUTOSAVE_INTERVAL + Duration::from_millis(50));
+    assert!(store.save_partial(&mut generation, "Paciente").unwrap());
+    drop(generation);
+    drop(store);
+
+    let (store, report) = Store::open(&path, options()).unwrap();
+    assert_eq!(report.interrupted.len(), 1);
+    let trail = store.audit_trail(Some(draft)).unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["created", "interrupted"]);
+    let line = trail.last().unwrap();
+    assert_eq!((line.version, line.actor.as_str()), (Some(1), "dra.prueba"));
+    assert_eq!(line.detail, json!({ "caracteres": 8 }));
+    drop(store);
+
+    // Found again on the next open, but audited once.
+    let (store, report) = Store::open(&path, options()).unwrap();
+    assert_eq!(report.interrupted.len(), 1);
+    assert_eq!(store.audit_trail(Some(draft)).unwrap().len(), 2);
+}
+
+/// An audit action the code does not know (a newer Epicrisis's line) is
+/// an error that says so, never read as something else. (Statuses, origins
+/// and states are also held by CHECK constraints, which the open's health
+/// check verifies; `records` tests their conversion.)
+#[test]
+fn an_unknown_value_in_the_database_is_an_error_not_a_default() {
+    let (_dir, path, mut store) = fresh();
+    let (json, ep) = episode("neumonia.json");
+    let draft = store.create_draft(&json, &ep).unwrap();
+    drop(store);
+
+    // The trail is append-only (a trigger): a newer version's line is added.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute(
+        "INSERT INTO audit (at, actor, action, draft_id, version, detail)
+         VALUES (0, 'otra', 'signed', ?1, NULL, '{}')",
+        [draft],
+    )
+    .unwrap();
+    drop(raw);
+
+    let (store, _) = Store::open(&path, options()).unwrap();
+    let error = store.audit_trail(None).unwrap_err();
+    assert!(
+        matches!(&error, Error::UnknownValue { value, .. } if value == "signed"),
+        "{error:?}"
+    );
+    assert_eq!(error.kind(), "valor_desconocido");
+    assert!(error.to_string().contains("«signed»"), "{error}");
+    assert!(error.to_string().contains("auditoría"), "{error}");
+    // The drafts themselves still read.
+    assert_eq!(store.draft(draft).unwrap().summary.id, draft);
+}
+
+#[test]
 fn a_foreign_file_is_moved_aside_never_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("epicrisis.sqlite3");

@@ -136,9 +136,9 @@ export interface Written {
   stats: { generated_tokens: number; decode_tok_s: number; reused_tokens: number } | null;
 }
 
-export type GenerationEvent =
-  | { event: "draft"; draft_id: number }
-  | { event: "delta"; text: string; tokens: number; elapsed_ms: number; tokens_per_s: number };
+/** What the window hears while the model writes; the draft the text goes
+ * into is in the command's answer (`Written.draft_id`). */
+export type GenerationEvent = { event: "delta"; text: string; tokens: number; elapsed_ms: number; tokens_per_s: number };
 
 export type Status = "borrador" | "revisado" | "final";
 

@@ -14,7 +14,7 @@ pub(crate) fn degenerate(text: &str, findings: &mut Vec<Finding>) {
             covered.push(at..at + close + 2);
         }
     }
-    for marker in crate::prompt::TEMPLATE_MARKERS {
+    for marker in crate::defuse::TEMPLATE_MARKERS {
         for (at, m) in text.match_indices(marker) {
             if !covered.iter().any(|r| r.contains(&at)) {
                 covered.push(at..at + m.len());

@@ -4,14 +4,16 @@
 //! The texts live in `prompts/<profile>/{system,user}.txt` so that wording
 //! can be reviewed by clinicians without reading Rust. The engine applies the
 //! model's chat template and encodes user text with special-token parsing
-//! off; this module additionally defuses anything in the episode that looks
-//! like a template token and reports it.
+//! off; `render` additionally defuses (`crate::defuse`) anything in the
+//! episode that looks like a template token and reports it.
 
 use serde::Serialize;
 
-use crate::episode::{Episode, NotaEvolucion};
-use crate::items;
-use crate::text;
+pub use crate::defuse::{Neutralised, NeutralisedKind};
+use crate::episode::Episode;
+
+mod render;
+use render::render;
 
 /// Which kind of model the prompt is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -35,12 +37,12 @@ impl Profile {
     fn texts(self) -> (&'static str, &'static str) {
         match self {
             Profile::Finetuned => (
-                include_str!("../prompts/finetuned/system.txt"),
-                include_str!("../prompts/finetuned/user.txt"),
+                include_str!("../../prompts/finetuned/system.txt"),
+                include_str!("../../prompts/finetuned/user.txt"),
             ),
             Profile::Instruct => (
-                include_str!("../prompts/instruct/system.txt"),
-                include_str!("../prompts/instruct/user.txt"),
+                include_str!("../../prompts/instruct/system.txt"),
+                include_str!("../../prompts/instruct/user.txt"),
             ),
         }
     }
@@ -74,28 +76,6 @@ pub struct Budget {
 /// plus the assistant header that opens the answer. Counted generously so
 /// the estimate errs on the side of fitting.
 pub const TEMPLATE_TOKENS_PER_MESSAGE: usize = 8;
-
-/// Something in the episode that looked like a template token or an
-/// instruction to the model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Neutralised {
-    /// What the episode contained.
-    pub original: String,
-    /// What the prompt carries instead (equal to `original` for flagged
-    /// instructions, which stay as data).
-    pub replacement: String,
-    pub kind: NeutralisedKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NeutralisedKind {
-    /// `<|im_end|>`, `</s>`, `[INST]` and the like, made harmless.
-    TokenPlantilla,
-    /// "Ignora las instrucciones anteriores" and the like: kept as data,
-    /// reported so the clinician knows.
-    InstruccionIncrustada,
-}
 
 /// How the course notes were shortened to fit, so it is never silent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -234,325 +214,10 @@ fn spread(n: usize, keep: usize) -> Vec<usize> {
     }
 }
 
-fn render(
-    episode: &Episode,
-    profile: Profile,
-    selection: Option<(&[usize], usize)>,
-) -> (Vec<ChatMessage>, Vec<Neutralised>) {
-    let notes: Vec<(usize, String)> = episode
-        .evolucion_resumen
-        .iter()
-        .enumerate()
-        .filter(|(i, note)| {
-            !note.texto.trim().is_empty() && selection.is_none_or(|(chosen, _)| chosen.contains(i))
-        })
-        .map(|(i, note)| {
-            let body = match selection {
-                Some((_, clip)) => clip_text(&note.texto, clip),
-                None => note.texto.clone(),
-            };
-            (i, note_label(note, &body))
-        })
-        .collect();
-    let omitted = selection.map(|(chosen, _)| episode.evolucion_resumen.len() - chosen.len());
-    let data = match profile {
-        Profile::Finetuned => compact_json(episode, &notes, omitted),
-        Profile::Instruct => readable_sections(episode, &notes, omitted),
-    };
-    let mut neutralised = Vec::new();
-    let data = neutralise(&data, &mut neutralised);
-    let (system, user) = profile.texts();
-    (
-        vec![
-            ChatMessage {
-                role: Role::System,
-                content: system.trim_end().to_string(),
-            },
-            ChatMessage {
-                role: Role::User,
-                content: user.replace("{datos}", &data),
-            },
-        ],
-        neutralised,
-    )
-}
-
-fn note_label(note: &NotaEvolucion, body: &str) -> String {
-    let date = note.fecha.as_deref().and_then(crate::date::Date::parse);
-    match (note.dia, date) {
-        (Some(day), Some(date)) => format!("Día {day} ({date}): {body}"),
-        (Some(day), None) => format!("Día {day}: {body}"),
-        (None, Some(date)) => format!("{date}: {body}"),
-        (None, None) => body.to_string(),
-    }
-}
-
-/// Clips at a word boundary and marks the cut with an ellipsis.
-fn clip_text(textual: &str, max_chars: usize) -> String {
-    if textual.chars().count() <= max_chars {
-        return textual.to_string();
-    }
-    let cut: String = textual.chars().take(max_chars).collect();
-    let cut = match cut.rfind(char::is_whitespace) {
-        Some(space) if space > max_chars / 2 => &cut[..space],
-        _ => cut.as_str(),
-    };
-    format!("{}…", cut.trim_end())
-}
-
-fn omitted_line(omitted: Option<usize>) -> Option<String> {
-    omitted.filter(|n| *n > 0).map(|n| {
-        format!("[Se omitieron {n} notas de evolución intermedias por extensión; las incluidas pueden estar recortadas]")
-    })
-}
-
-fn compact_json(episode: &Episode, notes: &[(usize, String)], omitted: Option<usize>) -> String {
-    let mut evo: Vec<String> = notes.iter().map(|(_, n)| n.clone()).collect();
-    if let Some(line) = omitted_line(omitted) {
-        evo.push(line);
-    }
-    let value = serde_json::json!({
-        "dx": episode.diagnostico_ingreso.iter().map(items::diagnosis).collect::<Vec<_>>(),
-        "proc": episode.procedimientos.iter().map(items::procedure).collect::<Vec<_>>(),
-        "tto": episode.tratamientos_intrahosp.iter().map(items::treatment).collect::<Vec<_>>(),
-        "evo": evo,
-        "dx_alta": episode.diagnostico_egreso.iter().map(items::diagnosis).collect::<Vec<_>>(),
-        "med": episode.indicaciones_alta.medicamentos.iter().map(items::discharge_drug).collect::<Vec<_>>(),
-    });
-    value.to_string()
-}
-
-fn readable_sections(
-    episode: &Episode,
-    notes: &[(usize, String)],
-    omitted: Option<usize>,
-) -> String {
-    let mut out = String::new();
-    let p = &episode.paciente;
-    let sexo = match p.sexo() {
-        Some(crate::episode::Sexo::Femenino) => "femenino",
-        Some(crate::episode::Sexo::Masculino) => "masculino",
-        Some(crate::episode::Sexo::Otro) => "X (no binario)",
-        None => NC,
-    };
-    let age = items::episode_age(episode).map(|e| items::age(&e));
-    push_line(
-        &mut out,
-        "Paciente",
-        Some(format!(
-            "sexo {sexo}, edad {}",
-            age.as_deref().unwrap_or(NC)
-        )),
-    );
-    let a = &episode.atencion;
-    let stay = match (a.ingreso(), a.alta(), a.dias_estadia()) {
-        (Some(i), Some(e), Some(d)) => Some(format!("ingreso {i}, alta {e} ({d} días)")),
-        _ => None,
-    };
-    push_line(&mut out, "Hospitalización", stay);
-    push_line(&mut out, "Servicio", a.servicio.clone());
-    push_line(
-        &mut out,
-        "Motivo de ingreso",
-        episode.motivo_ingreso.clone(),
-    );
-    let ant = &episode.antecedentes;
-    push_line(&mut out, "Antecedentes médicos", non_empty(&ant.medicos));
-    push_line(
-        &mut out,
-        "Antecedentes quirúrgicos",
-        non_empty(&ant.quirurgicos),
-    );
-    push_line(&mut out, "Hábitos", non_empty(&ant.habitos));
-    push_line(
-        &mut out,
-        "Alergias",
-        ant.alergias_conocidas().map(|list| {
-            if list.is_empty() {
-                "sin alergias conocidas".to_string()
-            } else {
-                list.join("; ")
-            }
-        }),
-    );
-    push_list(
-        &mut out,
-        "Diagnósticos de ingreso",
-        episode
-            .diagnostico_ingreso
-            .iter()
-            .map(items::diagnosis)
-            .collect(),
-    );
-    push_list(
-        &mut out,
-        "Procedimientos",
-        episode
-            .procedimientos
-            .iter()
-            .map(|p| match p.fecha.as_deref() {
-                Some(date) => format!("{}, {date}", items::procedure(p)),
-                None => items::procedure(p),
-            })
-            .collect(),
-    );
-    push_list(
-        &mut out,
-        "Tratamiento intrahospitalario",
-        episode
-            .tratamientos_intrahosp
-            .iter()
-            .map(|t| match (t.inicio.as_deref(), t.fin.as_deref()) {
-                (Some(s), Some(e)) => format!("{}, {s} a {e}", items::treatment(t)),
-                (Some(s), None) => format!("{}, desde {s}", items::treatment(t)),
-                _ => items::treatment(t),
-            })
-            .collect(),
-    );
-    let mut evo: Vec<String> = notes.iter().map(|(_, n)| n.clone()).collect();
-    if let Some(line) = omitted_line(omitted) {
-        evo.push(line);
-    }
-    push_list(&mut out, "Evolución", evo);
-    push_list(
-        &mut out,
-        "Exámenes",
-        episode
-            .laboratorios_resumen
-            .iter()
-            .filter_map(items::lab)
-            .collect(),
-    );
-    push_list(
-        &mut out,
-        "Diagnósticos de egreso",
-        episode
-            .diagnostico_egreso
-            .iter()
-            .map(items::diagnosis)
-            .collect(),
-    );
-    let ind = &episode.indicaciones_alta;
-    push_line(
-        &mut out,
-        "Condición al alta",
-        episode.condicion_alta.clone(),
-    );
-    push_list(
-        &mut out,
-        "Medicamentos al alta",
-        ind.medicamentos.iter().map(items::discharge_drug).collect(),
-    );
-    push_list(&mut out, "Cuidados", ind.cuidados.clone());
-    push_list(&mut out, "Signos de alarma", ind.signos_alarma.clone());
-    out.trim_end().to_string()
-}
-
-const NC: &str = "No consignado";
-
-fn push_line(out: &mut String, label: &str, value: Option<String>) {
-    out.push_str(label);
-    out.push_str(": ");
-    out.push_str(value.as_deref().unwrap_or(NC));
-    out.push('\n');
-}
-
-fn push_list(out: &mut String, label: &str, values: Vec<String>) {
-    out.push_str(label);
-    out.push(':');
-    if values.is_empty() {
-        out.push(' ');
-        out.push_str(NC);
-        out.push('\n');
-        return;
-    }
-    out.push('\n');
-    for value in values {
-        out.push_str("- ");
-        out.push_str(&value);
-        out.push('\n');
-    }
-}
-
-fn non_empty(list: &[String]) -> Option<String> {
-    (!list.is_empty()).then(|| list.join("; "))
-}
-
-/// Template-token look-alikes. Each is defused by swapping its angle or
-/// square brackets for look-alike guillemets, which no tokenizer maps to a
-/// special token and a reader still recognises.
-pub(crate) const TEMPLATE_MARKERS: &[&str] = &[
-    "<|",
-    "|>",
-    "</s>",
-    "<s>",
-    "[INST]",
-    "[/INST]",
-    "<<SYS>>",
-    "<</SYS>>",
-    "<think>",
-    "</think>",
-    "<start_of_turn>",
-    "<end_of_turn>",
-    "<<<DATOS",
-    "DATOS>>>",
-];
-
-/// Phrases that try to talk to the model. Kept as data, reported.
-const INSTRUCTION_PHRASES: &[&str] = &[
-    "ignora las instrucciones",
-    "ignora todas las instrucciones",
-    "ignorar las instrucciones",
-    "olvida las instrucciones",
-    "olvida tus instrucciones",
-    "nuevas instrucciones",
-    "ignore previous instructions",
-    "ignore all previous instructions",
-    "ignore the above",
-    "disregard previous instructions",
-    "system prompt",
-];
-
-fn neutralise(data: &str, report: &mut Vec<Neutralised>) -> String {
-    let mut out = data.to_string();
-    for marker in TEMPLATE_MARKERS {
-        if out.contains(marker) {
-            let replacement = defuse(marker);
-            let count = out.matches(marker).count();
-            out = out.replace(marker, &replacement);
-            for _ in 0..count {
-                report.push(Neutralised {
-                    original: (*marker).to_string(),
-                    replacement: replacement.clone(),
-                    kind: NeutralisedKind::TokenPlantilla,
-                });
-            }
-        }
-    }
-    let folded = text::fold(&out);
-    for phrase in INSTRUCTION_PHRASES {
-        for _ in folded.matches(phrase) {
-            report.push(Neutralised {
-                original: (*phrase).to_string(),
-                replacement: (*phrase).to_string(),
-                kind: NeutralisedKind::InstruccionIncrustada,
-            });
-        }
-    }
-    out
-}
-
-fn defuse(marker: &str) -> String {
-    marker
-        .replace('<', "‹")
-        .replace('>', "›")
-        .replace('[', "⟦")
-        .replace(']', "⟧")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::episode::NotaEvolucion;
     use crate::import::parse_episode;
     use crate::normalize::normalize;
 
