@@ -11,6 +11,7 @@ import type {
   Status,
   UiError,
   VersionView,
+  Written,
 } from "./backend";
 import { emptyEpisode, suggestedName, withSections, type Json } from "./episode";
 
@@ -200,7 +201,7 @@ export class Desk {
         }
       });
       this.lastReason = written.reason;
-      await this.openDraft(written.draft_id, written.version.number);
+      await this.showWritten(written);
       if (written.reason === "cancelled") this.say("Generación detenida: se guardó el texto producido hasta ahí.");
     } catch (error) {
       this.fail(error);
@@ -224,11 +225,26 @@ export class Desk {
     await this.flushEdit();
     try {
       const written = await api.draftDeterministic(this.json(), this.draft?.summary.id ?? null);
-      await this.openDraft(written.draft_id, written.version.number);
+      await this.showWritten(written);
       await this.refreshDrafts();
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /** A version the shell just wrote, shown from the command's answer: the
+   * open draft gains it without being read again; a text that went into
+   * another draft (the episode changed, or the open one is final) opens
+   * that draft. */
+  private async showWritten(written: Written) {
+    const open = this.draft;
+    if (open && open.summary.id === written.draft_id) {
+      const versions = [...open.versions, written.version];
+      this.draft = { ...open, versions, summary: { ...open.summary, versions: versions.length } };
+      this.version = written.version;
+      return;
+    }
+    await this.openDraft(written.draft_id, written.version.number);
   }
 
   // ---- drafts ----
