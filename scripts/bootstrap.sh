@@ -117,6 +117,8 @@ case "$job" in
     cargo fmt --all --check
     say "cargo clippy"
     cargo clippy -j2 --workspace --all-targets --features custom-protocol -- -D warnings
+    say "cargo doc (the library crates; broken intra-doc links fail)"
+    RUSTDOCFLAGS="-D warnings" cargo doc -j2 --no-deps --workspace --exclude epicrisis-app
     say "cargo test"
     cargo test -j2 --workspace --features custom-protocol
     say "UI type check and unit tests"

@@ -385,3 +385,32 @@ fn settings_round_trip_and_refuse_what_the_engine_would() {
         "{error}"
     );
 }
+
+/// `backend.ts` is the only module of the UI that calls `invoke`: the
+/// commands it names are exactly the ones the shell registers and grants,
+/// so a renamed or removed command fails here, not in a clinician's window.
+#[test]
+fn the_ui_calls_exactly_the_commands_the_shell_has() {
+    let backend = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/backend.ts"),
+    )
+    .unwrap();
+    let mut called: Vec<&str> = backend
+        .split("invoke")
+        .skip(1)
+        .filter_map(|after| {
+            // invoke<T>("name", …) or invoke("name", …)
+            let after = after.strip_prefix('<').map_or(after, |typed| {
+                typed.split_once(">(").map_or("", |(_, rest)| rest)
+            });
+            let after = after.strip_prefix('(').unwrap_or(after);
+            let name = after.strip_prefix('"')?.split('"').next()?;
+            (!name.is_empty()).then_some(name)
+        })
+        .collect();
+    called.sort_unstable();
+    called.dedup();
+    let mut registered: Vec<&str> = crate::COMMANDS.to_vec();
+    registered.sort_unstable();
+    assert_eq!(called, registered);
+}

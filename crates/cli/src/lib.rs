@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! `epicrisis`: the Epicrisis pipeline on the command line, for headless
 //! machines, scripts and tests. Messages are Spanish, like the app's.
 //!

@@ -10,12 +10,12 @@
 //! generation runs for seconds while the UI stays responsive.
 //!
 //! ```no_run
-//! use engine::{CancelToken, ChatMessage, Engine, Event, LoadOptions, Prompt, Request, Sampling};
+//! use engine::{CancelToken, ChatMessage, Engine, Event, LoadOptions, Prompt, Request, Role, Sampling};
 //!
 //! let options = LoadOptions { model: "qwen2.5-1.5b-instruct-q4_k_m.gguf".into(), ..Default::default() };
 //! let engine = Engine::start(options, CancelToken::new())?;
 //! let request = Request {
-//!     prompt: Prompt::Chat(vec![ChatMessage::new("user", "Resuma: neumonía tratada con ceftriaxona.")]),
+//!     prompt: Prompt::Chat(vec![ChatMessage::new(Role::User, "Resuma: neumonía tratada con ceftriaxona.")]),
 //!     sampling: Sampling::default(),
 //! };
 //! for event in engine.generate(request)?.events {
@@ -64,7 +64,7 @@ pub use session::{
     compute_pool, CancelToken, Event, FinishReason, LoadOptions, LoadedInfo, Session, Stats,
     DEFAULT_CONTEXT,
 };
-pub use template::{ChatMessage, ChatTemplate};
+pub use template::{ChatMessage, ChatTemplate, Role};
 pub use tokenizer::TextTokenizer;
 pub use worker::{Engine, Generation, Prompt, Request};
 

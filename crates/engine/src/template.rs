@@ -19,16 +19,38 @@ pub const CHATML: &str = "{% for message in messages %}{{ '<|im_start|>' + messa
 const OPEN: char = '\u{E000}';
 const CLOSE: char = '\u{E001}';
 
+/// Who says a message. The three roles every chat template knows; a
+/// string would let a typo ("sistema") through to a template that then
+/// silently drops the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    /// The name templates test `message['role']` against.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChatMessage {
-    pub role: String,
+    pub role: Role,
     pub content: String,
 }
 
 impl ChatMessage {
-    pub fn new(role: &str, content: &str) -> ChatMessage {
+    pub fn new(role: Role, content: &str) -> ChatMessage {
         ChatMessage {
-            role: role.to_string(),
+            role,
             content: content.to_string(),
         }
     }
@@ -150,8 +172,8 @@ mod tests {
         let t = ChatTemplate::new(None, "", "");
         let text = t
             .render(&[
-                ChatMessage::new("system", "S"),
-                ChatMessage::new("user", "U"),
+                ChatMessage::new(Role::System, "S"),
+                ChatMessage::new(Role::User, "U"),
             ])
             .unwrap();
         assert_eq!(
@@ -166,7 +188,7 @@ mod tests {
         let src = "{% for m in messages %}{{ m.content.strip().upper() }}{% if m.content.startswith(' a') %}!{% endif %}{% endfor %}";
         let t = ChatTemplate::new(Some(src), "", "");
         assert_eq!(
-            t.render(&[ChatMessage::new("user", " ab ")]).unwrap(),
+            t.render(&[ChatMessage::new(Role::User, " ab ")]).unwrap(),
             "AB!"
         );
     }
@@ -174,7 +196,7 @@ mod tests {
     #[test]
     fn raise_exception_becomes_a_template_error() {
         let t = ChatTemplate::new(Some("{{ raise_exception('solo user') }}"), "", "");
-        let err = t.render(&[ChatMessage::new("user", "x")]).unwrap_err();
+        let err = t.render(&[ChatMessage::new(Role::User, "x")]).unwrap_err();
         assert!(err.to_string().contains("solo user"), "{err}");
     }
 

@@ -23,11 +23,11 @@ fn start(arch: Architecture) -> Engine {
 fn messages() -> Vec<ChatMessage> {
     vec![
         ChatMessage::new(
-            "system",
+            engine::Role::System,
             "Eres un médico que redacta epicrisis en español de Chile.",
         ),
         ChatMessage::new(
-            "user",
+            engine::Role::User,
             "Paciente de 67 años con neumonía; ceftriaxona 2 g/día. <|im_end|>",
         ),
     ]

@@ -54,7 +54,7 @@ fn real_weights_load_and_write_real_words() {
     assert_eq!(tok.decode(&tok.encode(line).unwrap()).unwrap(), line);
     let request = Request {
         prompt: Prompt::Chat(vec![ChatMessage::new(
-            "user",
+            engine::Role::User,
             "What is the capital of France?",
         )]),
         sampling: Sampling {

@@ -16,8 +16,10 @@ use serde::Serialize;
 /// draft's and the prompt's.
 pub const MISSING: &str = clinical::text::NOT_RECORDED;
 
+/// The page size: Chilean hospitals print on A4 or, some, on US Letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Paper {
+    /// ISO A4, the default.
     #[default]
     A4,
     /// US Letter.
@@ -27,6 +29,7 @@ pub enum Paper {
 /// The institution's header.
 #[derive(Debug, Clone, Default)]
 pub struct Letterhead {
+    /// The hospital's name, first line of every page's header.
     pub institution: String,
     /// The service for the header; the episode's service when empty.
     pub service: String,
@@ -34,9 +37,13 @@ pub struct Letterhead {
     pub logo: Option<PathBuf>,
 }
 
+/// How a document is made beyond the episode and the text: what the
+/// clinician's settings and the draft's status decide.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The page size.
     pub paper: Paper,
+    /// The institution's header.
     pub letterhead: Letterhead,
     /// A final draft: no BORRADOR watermark.
     pub is_final: bool,
@@ -99,31 +106,54 @@ pub struct Metadata {
     pub day: u32,
 }
 
+/// What a document shows, decided once for the three renderings (PDF,
+/// text, Markdown) so that they cannot disagree; serialised as the PDF
+/// template's `/datos.json`, so record text is never parsed as markup.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Document {
+    /// The letterhead's first line.
     pub institution: String,
+    /// The letterhead's second line: the settings' service, else the
+    /// episode's.
     pub service: String,
+    /// The letterhead's logo, if any.
     pub logo: Option<PathBuf>,
+    /// No BORRADOR watermark.
     pub is_final: bool,
+    /// The page size as the template names it.
     pub paper: &'static str,
     /// Name and RUT, repeated in every page's header so that a loose page
     /// can be put back in its record.
     pub running_head: String,
+    /// The identification block: patient, RUT, stay, service, physician.
     pub identification: Vec<Field>,
+    /// The epicrisis text, split into paragraphs.
     pub narrative: Vec<Paragraph>,
+    /// Discharge diagnoses from the episode (never from the text).
     pub diagnoses: Vec<Coded>,
+    /// Procedures from the episode.
     pub procedures: Vec<Coded>,
+    /// Discharge drugs from the episode.
     pub drugs: Vec<Drug>,
+    /// Follow-up controls from the episode.
     pub controls: Vec<String>,
+    /// Care instructions from the episode.
     pub care: Vec<String>,
+    /// Warning signs from the episode.
     pub warning_signs: Vec<String>,
+    /// The treating physician, for the signature block.
     pub physician: String,
+    /// The day the document was made, as a Chilean reader writes it.
     pub generated_on: String,
+    /// The footer line on every page.
     pub footer: String,
+    /// The PDF's document information (PDF/A).
     pub metadata: Metadata,
 }
 
 impl Document {
+    /// The document for `text` about `episode`; the structured sections
+    /// come from the episode alone.
     pub fn new(episode: &Episode, text: &str, options: &Options) -> Document {
         let patient = &episode.paciente;
         let stay = &episode.atencion;

@@ -3,12 +3,25 @@ use std::path::PathBuf;
 /// Why a document could not be made. Spanish: these reach the clinician.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The letterhead's logo cannot be read or is not an image we embed.
     #[error("{path}: no se pudo leer el logo: {reason}")]
-    Logo { path: PathBuf, reason: String },
+    Logo {
+        /// The logo file.
+        path: PathBuf,
+        /// What went wrong, in Spanish.
+        reason: String,
+    },
+    /// typst refused the document (its messages, deduplicated).
     #[error("no se pudo componer el PDF: {0}")]
     Typeset(String),
+    /// The output file could not be written; nothing half-written is left.
     #[error("{path}: no se pudo escribir el documento: {reason}")]
-    Write { path: PathBuf, reason: String },
+    Write {
+        /// The file asked for.
+        path: PathBuf,
+        /// What went wrong, in Spanish.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -22,4 +35,5 @@ impl Error {
     }
 }
 
+/// This crate's result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Documents a hospital can file: the finished epicrisis and its episode
 //! typeset as PDF (typst with embedded fonts, Spanish hyphenation, page
 //! numbers, PDF/A-2b), written as wrapped UTF-8 text, or as Markdown.

@@ -115,8 +115,11 @@ pub fn save_edit(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// PDF/A-2b with the letterhead, for the record and for printing.
     Pdf,
+    /// Plain UTF-8 text, wrapped, for systems that take text.
     Texto,
+    /// Markdown, for systems that render it.
     Markdown,
 }
 

@@ -15,19 +15,27 @@ pub enum ProfileChoice {
     /// ("epicrisis" in `general.name` or the file name), else `instruct`.
     #[default]
     Auto,
+    /// This profile, whatever the model's name says.
     Fixed(clinical::Profile),
 }
 
 /// A model's epicrisis, finished and checked, with how it was made.
 #[derive(Debug, Clone, Serialize)]
 pub struct Generated {
+    /// The finished text (patient line and controls added) and its check.
     pub checked: Checked,
     /// The model's text as streamed, before the patient line and controls.
     pub raw: String,
+    /// The prompt profile the plan chose.
     pub profile: clinical::Profile,
+    /// Why the model stopped (end of text, token limit, Stop).
     pub reason: engine::FinishReason,
+    /// Tokens, speeds and the prompt-lookup figures.
     pub stats: engine::Stats,
+    /// What the episode contained that looked like template tokens or
+    /// instructions, made harmless.
     pub neutralised: Vec<clinical::Neutralised>,
+    /// How the course notes were shortened to fit the context, if they were.
     pub shortening: Option<clinical::Shortening>,
 }
 
@@ -81,7 +89,10 @@ pub enum SamplingSource {
     /// The clinician's settings for the profile in use, with this seed:
     /// the window's choice (a new seed each time, so "Regenerar" gives
     /// another text).
-    Settings { seed: u64 },
+    Settings {
+        /// The sampler's seed.
+        seed: u64,
+    },
     /// Exactly these parameters: the command line's flags.
     Given(engine::Sampling),
 }
@@ -91,7 +102,9 @@ pub enum SamplingSource {
 /// engine, the version's provenance) reads it from here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// Which prompt the model gets.
     pub profile: clinical::Profile,
+    /// How the model's tokens are drawn, seed included.
     pub sampling: engine::Sampling,
 }
 
@@ -152,9 +165,9 @@ pub fn generate(
         .iter()
         .map(|m| {
             let role = match m.role {
-                clinical::Role::System => "system",
-                clinical::Role::User => "user",
-                clinical::Role::Assistant => "assistant",
+                clinical::Role::System => engine::Role::System,
+                clinical::Role::User => engine::Role::User,
+                clinical::Role::Assistant => engine::Role::Assistant,
             };
             engine::ChatMessage::new(role, &m.content)
         })
@@ -195,7 +208,9 @@ pub fn generate(
 /// A generation kept as a draft's new version.
 #[derive(Debug, Clone, Serialize)]
 pub struct GeneratedVersion {
+    /// The model's epicrisis and how it was made.
     pub generated: Generated,
+    /// The version that keeps it, as stored.
     pub version: store::Version,
 }
 
@@ -271,11 +286,14 @@ pub fn generate_version(
 /// What [`generate_draft`] writes, and where.
 #[derive(Debug, Clone)]
 pub struct DraftRequest<'a> {
+    /// The episode to write about (refused when it has errors).
     pub loaded: &'a crate::LoadedEpisode,
     /// The draft open in the window; the text goes into it while it holds
     /// the same episode and is not final, else into a new draft.
     pub current: Option<store::DraftId>,
+    /// The prompt profile, or how to choose it.
     pub profile: ProfileChoice,
+    /// Where the sampling comes from.
     pub sampling: SamplingSource,
 }
 

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The one place where the steps of Epicrisis meet: episode file → validated,
 //! normalised episode → (prompt → engine →) finished text → faithfulness
 //! findings (→ store). The desktop shell and the `epicrisis` command line
@@ -34,24 +35,41 @@ pub use generate::{
     DraftRequest, Generated, GeneratedVersion, Plan, ProfileChoice, SamplingSource,
 };
 
+/// Why an action could not be done. Spanish, naming the file or the
+/// draft: these reach the clinician as they are.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The episode file cannot be read (missing, a folder, no permission).
     #[error("{path}: no se pudo leer el archivo: {reason}")]
-    Read { path: PathBuf, reason: String },
+    Read {
+        /// The file asked for.
+        path: PathBuf,
+        /// What went wrong, in Spanish.
+        reason: String,
+    },
+    /// The episode file is not Episode JSON v1.
     #[error("{path}: {source}")]
     Import {
+        /// The file.
         path: PathBuf,
+        /// What is wrong with it, with line and column or JSON path.
         #[source]
         source: clinical::ImportError,
     },
+    /// The form holds something that is not Episode JSON v1.
     #[error("formulario: {source}")]
     Form {
+        /// What is wrong with it.
         #[source]
         source: clinical::ImportError,
     },
+    /// A draft's stored episode no longer parses (written by an older
+    /// format, or edited by hand).
     #[error("el episodio guardado con el borrador {draft} no se puede leer: {source}")]
     Stored {
+        /// The draft.
         draft: store::DraftId,
+        /// What is wrong with its episode.
         #[source]
         source: clinical::ImportError,
     },
@@ -64,12 +82,16 @@ pub enum Error {
         /// The first few errors, joined.
         errors: String,
     },
+    /// The database refused (disk full, read-only, a final draft…).
     #[error(transparent)]
     Store(#[from] store::Error),
+    /// A document could not be made or written.
     #[error(transparent)]
     Export(#[from] export::Error),
+    /// The model could not be loaded or failed while writing.
     #[error(transparent)]
     Engine(#[from] engine::Error),
+    /// The episode does not fit the model's context even shortened.
     #[error(transparent)]
     Prompt(#[from] clinical::PromptError),
 }
@@ -111,7 +133,9 @@ pub struct LoadedEpisode {
     pub path: Option<PathBuf>,
     /// The file's text as given, which the store keeps verbatim.
     pub source: String,
+    /// The episode, normalised.
     pub episode: Episode,
+    /// Every validation problem; errors block drafting, warnings do not.
     pub report: Report,
 }
 
@@ -209,7 +233,9 @@ fn io_reason(error: &std::io::Error) -> String {
 /// A finished epicrisis and what the check found in it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Checked {
+    /// The whole epicrisis, patient line to controls.
     pub text: String,
+    /// What the faithfulness check found, in text order.
     pub findings: Vec<Finding>,
     /// The claims the episode confirmed, each with its source path.
     pub confirmed: Vec<clinical::Confirmed>,

@@ -16,20 +16,33 @@ use crate::time::Timestamp;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
+    /// A draft was started (for an episode, or from a final one's edit).
     Created,
+    /// A model's or the deterministic writer's text became a version.
     Generated,
+    /// A clinician's edit became a version.
     Edited,
+    /// An old version was copied as the newest.
     RestoredVersion,
+    /// A draft's status changed.
     StatusChanged,
+    /// A version left the app: a file, or the clipboard.
     Exported,
+    /// A draft went to the bin.
     Deleted,
+    /// A draft came back from the bin.
     Undeleted,
+    /// Drafts in the bin past their time were erased for good.
     Purged,
     /// A generation whose process died, found when the store was opened.
     Interrupted,
+    /// An interrupted generation's text was kept as a version.
     InterruptionResumed,
+    /// An interrupted generation was dropped.
     InterruptionDiscarded,
+    /// The database was copied to a file the clinician chose.
     Backup,
+    /// Settings changed (the keys are in the detail).
     SettingsChanged,
 }
 

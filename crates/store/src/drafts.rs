@@ -93,6 +93,7 @@ impl Store {
         self.set_deleted(draft, true)
     }
 
+    /// Brings a draft back from the bin.
     pub fn undelete_draft(&mut self, draft: DraftId) -> Result<()> {
         self.set_deleted(draft, false)
     }
@@ -175,6 +176,7 @@ impl Store {
         Ok(erased)
     }
 
+    /// A draft with its episode as given, for opening it.
     pub fn draft(&self, id: DraftId) -> Result<Draft> {
         self.conn
             .query_row(

@@ -4,59 +4,118 @@ use std::path::PathBuf;
 /// they reach the clinician; each says which file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The file cannot be opened as a database (a folder, no permission,
+    /// damaged beyond what recovery could do).
     #[error("{path}: no se pudo abrir la base de datos: {reason}")]
-    Open { path: PathBuf, reason: String },
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// Why, in Spanish.
+        reason: String,
+    },
+    /// A newer Epicrisis migrated the file; this one must not write it.
     #[error(
         "{path}: la base de datos es de una versión más nueva de Epicrisis (esquema {found}, esta versión conoce hasta el {known}); actualice la aplicación"
     )]
     NewerSchema {
+        /// The database file.
         path: PathBuf,
+        /// The schema version in the file.
         found: i64,
+        /// The newest schema this build knows.
         known: i64,
     },
+    /// No space for the write; everything committed before is intact.
     #[error(
         "{path}: el disco está lleno; libere espacio y vuelva a guardar (lo ya guardado no se perdió)"
     )]
-    DiskFull { path: PathBuf },
+    DiskFull {
+        /// The file that could not grow.
+        path: PathBuf,
+    },
+    /// The file is write-protected (or was opened read-only on purpose).
     #[error(
         "{path}: la base de datos es de solo lectura; revise los permisos del archivo o elija otra ubicación en Ajustes (lo ya guardado no se perdió)"
     )]
-    ReadOnly { path: PathBuf },
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// Another process (the app and the command line share the file) held
+    /// the write lock longer than the busy timeout.
     #[error(
         "{path}: la base de datos está ocupada por otro proceso de Epicrisis; espere unos segundos y reintente"
     )]
-    Busy { path: PathBuf },
+    Busy {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// No draft has this id (or it was purged).
     #[error("no existe el borrador {0}")]
     NoSuchDraft(i64),
+    /// The draft exists but has no version with this number.
     #[error("el borrador {draft} no tiene la versión {version}")]
-    NoSuchVersion { draft: i64, version: i64 },
+    NoSuchVersion {
+        /// The draft.
+        draft: i64,
+        /// The version asked for.
+        version: i64,
+    },
+    /// The draft is in the bin; it must be restored before it changes.
     #[error("el borrador {0} está en la papelera; restáurelo antes de modificarlo")]
     Deleted(i64),
+    /// A change its status forbids: a final draft never changes, only a
+    /// reviewed one becomes final, a generation in progress blocks `final`.
     #[error("el borrador {draft} no puede pasar de «{from}» a «{to}»")]
     Transition {
+        /// The draft.
         draft: i64,
+        /// Where it is (a status, or what blocks it).
         from: &'static str,
+        /// What was asked (a status, or the change).
         to: &'static str,
     },
+    /// The generation was already finished, discarded, or never began.
     #[error("la generación {0} ya terminó o no existe")]
     NotGenerating(i64),
+    /// A stored setting does not have the type the settings say.
     #[error("el ajuste «{key}» tiene un valor inválido: {reason}")]
-    Setting { key: String, reason: String },
+    Setting {
+        /// The setting's key (a JSON path for nested ones).
+        key: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The clinician cancelled a model copy; nothing was left half-written.
     #[error("se canceló la copia del modelo; no quedó ningún archivo a medias")]
     Cancelled,
+    /// A file beside the database (backup, lock, form, model copy) could
+    /// not be read or written.
     #[error("{path}: {reason}")]
-    Io { path: PathBuf, reason: String },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why, in Spanish.
+        reason: String,
+    },
+    /// A stored word none of our enums knows (see `records`).
     #[error(
         "{path}: la base de datos tiene un valor desconocido en {what}: «{value}»; puede venir de una versión más nueva de Epicrisis o estar dañada: actualice la aplicación o restaure un respaldo"
     )]
     UnknownValue {
+        /// The database file.
         path: PathBuf,
+        /// Which column, as a person would name it.
         what: &'static str,
+        /// The word found.
         value: String,
     },
+    /// Any other SQLite failure, with SQLite's own words.
     #[error("error de la base de datos {path}: {source}")]
     Sqlite {
+        /// The database file.
         path: PathBuf,
+        /// SQLite's error.
         #[source]
         source: rusqlite::Error,
     },
@@ -123,4 +182,5 @@ impl Error {
     }
 }
 
+/// This crate's result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -32,7 +32,9 @@ pub const AUTOSAVE_INTERVAL: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 pub struct Generation {
     pub(crate) row_id: i64,
+    /// The draft the text goes into.
     pub draft_id: DraftId,
+    /// The version being written.
     pub number: i64,
     pub(crate) last_save: Instant,
     pub(crate) saved_len: usize,

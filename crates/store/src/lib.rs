@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Durable storage for Epicrisis: episodes, drafts, every version of every
 //! text, settings and the audit trail, in one SQLite file (rusqlite, bundled
 //! SQLite) with WAL, migrations by `user_version` and online backups.

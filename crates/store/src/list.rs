@@ -9,11 +9,14 @@ use crate::records::{DraftSummary, Status};
 use crate::store::Store;
 use crate::time::Timestamp;
 
+/// Which drafts a list shows: the sidebar's search, the command line's
+/// filters, a page of them.
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     /// Words to find in the patient's name, RUT, diagnoses or text; case
     /// and accents are ignored and each word matches as a prefix.
     pub search: Option<String>,
+    /// Only drafts in this status.
     pub status: Option<Status>,
     /// Changed at or after.
     pub changed_from: Option<Timestamp>,
@@ -21,7 +24,9 @@ pub struct ListQuery {
     pub changed_before: Option<Timestamp>,
     /// The bin (deleted drafts) instead of the live ones.
     pub deleted: bool,
+    /// At most this many, newest change first.
     pub limit: usize,
+    /// Skip this many first (paging).
     pub offset: usize,
 }
 
@@ -52,6 +57,7 @@ pub fn fts_query(text: &str) -> Option<String> {
 }
 
 impl Store {
+    /// The drafts `query` asks for, the most recently changed first.
     pub fn list(&self, query: &ListQuery) -> Result<Vec<DraftSummary>> {
         let mut conditions = vec![if query.deleted {
             "d.deleted_at IS NOT NULL"

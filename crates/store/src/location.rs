@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The variable that names the database, after `--db` and before the app's.
 pub const ENV_DB: &str = "EPICRISIS_DB";
 /// Tauri's app identifier, so that the app's data directory and ours agree.
 const APP_DIR: &str = "cl.epicrisis.app";

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::time::Timestamp;
 
+/// A draft's row id: stable for the life of the database.
 pub type DraftId = i64;
 
 /// A value SQLite keeps as one of a fixed set of words. Reading any other
@@ -74,8 +75,11 @@ impl std::error::Error for UnknownValue {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Being written: takes new versions and edits.
     Borrador,
+    /// Read by the clinician; may go back to `Borrador` or on to `Final`.
     Revisado,
+    /// Signed off: never changes again (SQL triggers hold it too).
     Final,
 }
 
@@ -100,8 +104,11 @@ impl Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
+    /// Written by a language model.
     Modelo,
+    /// Composed from the episode alone by `clinical::draft`.
     Determinista,
+    /// Typed or changed by the clinician.
     Edicion,
 }
 
@@ -116,8 +123,12 @@ stored_as_text!(Origin, "el origen de una versión", {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionState {
+    /// Whole: what every reader and export sees.
     Completa,
+    /// A generation streaming into it now.
     EnCurso,
+    /// A generation that ended without its last text (a crash, a write
+    /// that failed), offered for resume or discard.
     Interrumpida,
 }
 
@@ -132,9 +143,11 @@ stored_as_text!(VersionState, "el estado de una versión", {
 pub struct Provenance {
     /// The model's file name (not its full path: paths reveal user names).
     pub model_file: Option<String>,
+    /// The model file's SHA-256: which weights wrote the text.
     pub model_sha256: Option<String>,
     /// Sampling parameters as the engine reports them.
     pub sampling: Option<serde_json::Value>,
+    /// The sampler's seed (also in `sampling`; kept apart for queries).
     pub seed: Option<u64>,
     /// The prompt profile (`finetuned` or `instruct`).
     pub profile: Option<String>,
@@ -143,44 +156,68 @@ pub struct Provenance {
 /// One text of a draft, numbered from 1 within the draft.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Version {
+    /// The draft it belongs to.
     pub draft_id: DraftId,
+    /// Its number within the draft, from 1.
     pub number: i64,
+    /// Where the text came from.
     pub origin: Origin,
+    /// Whether the text is whole.
     pub state: VersionState,
+    /// The epicrisis as written.
     pub text: String,
+    /// For a model's text: which model, sampling, seed and prompt profile.
     #[serde(flatten)]
     pub provenance: Provenance,
+    /// For a model's text: why it ended and the engine's figures (or the
+    /// error that ended it).
     pub timings: Option<serde_json::Value>,
+    /// What the faithfulness check found when the version was written.
     pub findings: serde_json::Value,
     /// The version this one restored, if it is a restoration.
     pub restored_from: Option<i64>,
+    /// When the version was started.
     pub created_at: Timestamp,
+    /// When its text last changed (a streaming version, every second).
     pub updated_at: Timestamp,
 }
 
 /// A row of the drafts list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DraftSummary {
+    /// The draft.
     pub id: DraftId,
+    /// Where it is in its life.
     pub status: Status,
+    /// The patient's name, from the episode.
     pub patient_name: String,
+    /// The patient's RUT, from the episode.
     pub rut: String,
+    /// The hospital's id of the stay, from the episode.
     pub id_atencion: String,
+    /// The discharge date as the episode gives it.
     pub discharge_date: Option<String>,
+    /// The discharge diagnoses, joined, with their codes.
     pub diagnoses: String,
+    /// How many versions the draft has.
     pub versions: i64,
     /// A generation whose process died is waiting for resume or discard.
     pub interrupted: bool,
+    /// In the bin.
     pub deleted: bool,
+    /// The last change to the draft or any of its versions.
     pub updated_at: Timestamp,
 }
 
 /// A draft with its episode, for opening it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Draft {
+    /// What the list shows of it.
     #[serde(flatten)]
     pub summary: DraftSummary,
+    /// The final draft an edit started this one from, if any.
     pub parent_draft_id: Option<DraftId>,
+    /// When the draft was created.
     pub created_at: Timestamp,
     /// The Episode JSON as it was given.
     pub episode_json: String,
@@ -189,19 +226,28 @@ pub struct Draft {
 /// One line of the audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditEntry {
+    /// When.
     pub at: Timestamp,
+    /// Who: the OS user, or the name the caller gave.
     pub actor: String,
+    /// What.
     pub action: crate::audit::Action,
+    /// The draft it concerns, if one.
     pub draft_id: Option<DraftId>,
+    /// The version it concerns, if one.
     pub version: Option<i64>,
+    /// The particulars (status from and to, export format, …).
     pub detail: serde_json::Value,
 }
 
 /// A generation found interrupted when the store was opened.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Interrupted {
+    /// The draft.
     pub draft_id: DraftId,
+    /// The interrupted version's number.
     pub version: i64,
+    /// Whose epicrisis it was, for the message.
     pub patient_name: String,
     /// How much text had been saved.
     pub chars: usize,

@@ -11,9 +11,11 @@ use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
+/// The page size of exported documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Paper {
+    /// ISO A4, the default.
     #[default]
     A4,
     /// US Letter, which some Chilean hospitals' printers hold.
@@ -31,9 +33,12 @@ pub enum StartChoice {
     Deterministic,
 }
 
+/// The clinician's settings, kept as one row per field so that a newer
+/// field's default fills in for a database written before it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
+    /// The page size of exported documents.
     pub paper: Paper,
     /// The institution's name for the document header.
     pub institution: String,
@@ -69,19 +74,26 @@ pub struct Settings {
 /// engine's parameters keep their defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SamplingSettings {
+    /// Softmax temperature; 0 is greedy.
     pub temperature: f32,
+    /// Nucleus sampling's probability mass.
     pub top_p: f32,
+    /// Penalty on tokens already generated (1 is none).
     pub repeat_penalty: f32,
+    /// The longest epicrisis the model may write, in tokens.
     pub max_tokens: u32,
 }
 
 impl SamplingSettings {
+    /// For models tuned on epicrisis: they know the form, so a little
+    /// more freedom and a shorter text.
     pub const FINETUNED: SamplingSettings = SamplingSettings {
         temperature: 0.3,
         top_p: 0.9,
         repeat_penalty: 1.1,
         max_tokens: 400,
     };
+    /// For general instruction models: closer to the episode's words.
     pub const INSTRUCT: SamplingSettings = SamplingSettings {
         temperature: 0.2,
         top_p: 0.85,
@@ -111,6 +123,7 @@ impl Default for Settings {
 }
 
 impl Store {
+    /// The settings as saved now; a field never saved has its default.
     pub fn settings(&self) -> Result<Settings> {
         let mut stmt = self
             .conn

@@ -13,6 +13,9 @@ use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::open::{OpenOptions, OpenReport};
 
+/// One open database. Not `Sync`: the app keeps it behind a mutex, and a
+/// second process opens its own (SQLite's locks and the busy timeout keep
+/// them apart).
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
@@ -34,10 +37,12 @@ impl Store {
         Ok((store, opened.report))
     }
 
+    /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The file is write-protected: drafts can be read, not changed.
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }

@@ -7,10 +7,13 @@ use std::fmt;
 use clinical::date::{local_zone, Date, TimeZone};
 use serde::{Serialize, Serializer};
 
+/// An instant as stored: UTC milliseconds since the epoch, shown as ISO
+/// `…Z`; only the days a person reads are local.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// Now (the epoch on a clock set before 1970).
     pub fn now() -> Timestamp {
         let millis = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -19,6 +22,7 @@ impl Timestamp {
         Timestamp(millis)
     }
 
+    /// As stored.
     pub fn millis(self) -> i64 {
         self.0
     }
@@ -28,6 +32,7 @@ impl Timestamp {
         self.day_in(&local_zone())
     }
 
+    /// The calendar day in `zone` (tests pass a fixed Chilean rule).
     pub fn day_in(self, zone: &TimeZone) -> String {
         Date::of_instant(self.0, zone).to_string()
     }
@@ -38,6 +43,7 @@ impl Timestamp {
         Timestamp::start_of_day_in(date, &local_zone())
     }
 
+    /// The first millisecond of `date` in `zone`.
     pub fn start_of_day_in(date: Date, zone: &TimeZone) -> Timestamp {
         Timestamp(date.start_in(zone))
     }

@@ -15,8 +15,11 @@ use crate::time::Timestamp;
 /// A text to keep as a new version.
 #[derive(Debug, Clone, Default)]
 pub struct NewVersion {
+    /// The epicrisis.
     pub text: String,
+    /// For a model's text: which model and how it sampled.
     pub provenance: Provenance,
+    /// For a model's text: why it ended and the engine's figures.
     pub timings: Option<Value>,
     /// The faithfulness findings, as `clinical::verify` gives them.
     pub findings: Value,
@@ -144,6 +147,7 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// One version of a draft.
     pub fn version(&self, draft: DraftId, number: i64) -> Result<Version> {
         self.conn
             .query_row(

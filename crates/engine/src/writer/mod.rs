@@ -201,7 +201,7 @@ pub fn file_size(metadata: &[(String, Value)], tensors: &[TensorPlan]) -> u64 {
 
 /// `values` (whole rows of `cols`) in `dtype`'s bytes, rows spread across
 /// the rayon pool. The K-quants use ggml's current reference quantizers
-/// ([`kquants`]); the 32-value types (Q8_0, Q5_0, Q5_1…) candle's, which
+/// (`writer::kquants`); the 32-value types (Q8_0, Q5_0, Q5_1…) candle's, which
 /// are ggml's.
 pub fn encode(values: &[f32], cols: usize, dtype: GgmlDType) -> Result<Vec<u8>> {
     if cols == 0 || !values.len().is_multiple_of(cols) {
