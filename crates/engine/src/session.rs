@@ -102,12 +102,15 @@ pub enum Event {
         prompt_tokens: usize,
         reused_tokens: usize,
     },
-    /// One generated token and the text it completes. When text was held
-    /// back at the end (an unfinished character, the start of a possible
-    /// stop string), a last `Token` flushes it with the previous id repeated.
+    /// Text for the reader. Each generated token brings one, with its id
+    /// (the delta may be empty while a character is unfinished). When text
+    /// was held back at the end (an unfinished character, the start of a
+    /// possible stop string), one last `Token` without an id flushes it:
+    /// the ids are exactly the generated tokens, the deltas exactly the
+    /// text.
     Token {
         text_delta: String,
-        token_id: u32,
+        token_id: Option<u32>,
     },
     Finished {
         reason: FinishReason,
@@ -334,7 +337,7 @@ impl Session {
             let step = stream.push(&self.tokenizer, id)?;
             emit(Event::Token {
                 text_delta: step.delta,
-                token_id: id,
+                token_id: Some(id),
             });
             if step.stopped {
                 break FinishReason::StopString;
@@ -397,13 +400,13 @@ impl Session {
             .count();
         self.model.truncate(kept);
         // Text held back (an unfinished character, the start of a possible
-        // stop string) goes out with the last token's id repeated.
+        // stop string) goes out last, with no token of its own.
         if reason != FinishReason::StopString {
             let rest = stream.finish(&self.tokenizer)?;
             if !rest.is_empty() {
                 emit(Event::Token {
                     text_delta: rest,
-                    token_id: *history.last().unwrap_or(&0),
+                    token_id: None,
                 });
             }
         }

@@ -75,7 +75,7 @@ fn collect(
                 text_delta,
                 token_id,
             } => {
-                out.ids.push(token_id);
+                out.ids.extend(token_id);
                 out.text.push_str(&text_delta);
                 tokens += 1;
                 if Some(tokens) == cancel_after {
@@ -83,10 +83,8 @@ fn collect(
                 }
             }
             Event::Finished { reason, stats } => {
-                // Held-back text is flushed with the last id repeated.
-                if out.ids.len() == stats.generated_tokens + 1 {
-                    out.ids.pop();
-                }
+                // The held-back text's flush carries no id.
+                assert_eq!(out.ids.len(), stats.generated_tokens);
                 out.reason = reason;
                 out.stats = stats;
                 return Ok(out);
@@ -311,6 +309,83 @@ fn stop_strings_end_the_text_before_them_and_are_never_streamed() {
     }
     assert!(stopped);
     assert_eq!(joined, "Alta médica en buenas condiciones.\n");
+}
+
+/// The stream decodes only the ids after the last settled text; on random
+/// Spanish clinical text (accents, ñ, emoji split across tokens, newlines)
+/// and random stop strings it gives exactly what decoding everything at
+/// the end gives: the text up to the first stop, or all of it.
+#[test]
+fn the_incremental_stream_gives_the_text_decoding_everything_gives() {
+    let engine = start(Architecture::Qwen2);
+    let tok = engine.tokenizer();
+    let pieces = [
+        "Paciente de 67 años",
+        " con neumonía",
+        " adquirida en la comunidad",
+        ", tratada con ceftriaxona 2 g/día EV",
+        " por 7 días.",
+        "\n",
+        "Señora Muñoz 🫀",
+        " ¿control? ¡Sí! 🩺",
+        " PCR 12,5 mg/dL → 3,1",
+        " ###",
+        "FIN",
+        " <|im_end|>",
+        "  ",
+        "ü",
+        "😷",
+    ];
+    let stops = [
+        vec![],
+        vec!["###FIN".to_string()],
+        vec!["\n\n".to_string(), "FIN del".to_string()],
+        vec!["🩺".to_string()],
+    ];
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for round in 0..60 {
+        let text: String = (0..1 + next(12))
+            .map(|_| pieces[next(pieces.len())])
+            .collect();
+        let ids = tok.encode(&text).unwrap();
+        let stop = &stops[round % stops.len()];
+        let whole = tok.decode(&ids).unwrap();
+        let first_stop = stop.iter().filter_map(|s| whole.find(s.as_str())).min();
+        let mut stream = TextStream::new(stop);
+        let mut joined = String::new();
+        let mut stopped = false;
+        for &id in &ids {
+            let step = stream.push(tok, id).unwrap();
+            assert!(
+                !step.delta.contains('\u{FFFD}'),
+                "{text:?}: {:?}",
+                step.delta
+            );
+            joined.push_str(&step.delta);
+            if step.stopped {
+                stopped = true;
+                break;
+            }
+        }
+        match first_stop {
+            Some(at) => {
+                assert!(stopped, "{text:?} with {stop:?}");
+                assert_eq!(joined, whole[..at], "{text:?} with {stop:?}");
+            }
+            None => {
+                assert!(!stopped, "{text:?} with {stop:?}");
+                joined.push_str(&stream.finish(tok).unwrap());
+                assert_eq!(joined, whole, "{text:?} with {stop:?}");
+            }
+        }
+        assert_eq!(stream.text(), joined);
+    }
 }
 
 #[test]
