@@ -6,7 +6,7 @@ use std::path::Path;
 
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
-use crate::error::{UiError, UiResult};
+use crate::error::{ShellKind, UiError, UiResult};
 
 /// Where, beside the dialog answers, the end-to-end tests find what was
 /// copied (see `dialogs.rs`).
@@ -24,7 +24,7 @@ pub fn write<R: tauri::Runtime>(
     if let Some(dir) = answers {
         std::fs::write(dir.join(RECORDED), text).map_err(|e| {
             UiError::new(
-                "portapapeles",
+                ShellKind::Portapapeles,
                 format!("No se pudo registrar la copia de prueba: {e}"),
             )
         })?;
@@ -33,8 +33,7 @@ pub fn write<R: tauri::Runtime>(
         }
     }
     app.clipboard().write_text(text).map_err(|e| {
-        UiError::new(
-            "portapapeles",
+        UiError::new(ShellKind::Portapapeles,
             format!("No se pudo copiar el texto al portapapeles: {e}. Use «Exportar texto…» en su lugar."),
         )
     })

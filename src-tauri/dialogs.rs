@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use tauri_plugin_dialog::DialogExt;
 
-use crate::error::{UiError, UiResult};
+use crate::error::{ShellKind, UiError, UiResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -123,7 +123,12 @@ fn chosen(picked: Option<tauri_plugin_dialog::FilePath>) -> UiResult<PathBuf> {
     picked
         .ok_or_else(UiError::cancelled)?
         .into_path()
-        .map_err(|e| UiError::new("dialogo", format!("La ruta elegida no es válida: {e}")))
+        .map_err(|e| {
+            UiError::new(
+                ShellKind::Dialogo,
+                format!("La ruta elegida no es válida: {e}"),
+            )
+        })
 }
 
 /// Shows `folder` in the platform's file manager.
@@ -140,8 +145,7 @@ pub fn reveal(folder: &Path) -> UiResult<()> {
         .spawn()
         .map(|_| ())
         .map_err(|e| {
-            UiError::new(
-                "registro",
+            UiError::new(ShellKind::Registro,
                 format!(
                     "No se pudo abrir la carpeta {} ({program}: {e}); ábrala desde el explorador de archivos.",
                     folder.display()

@@ -91,13 +91,13 @@ pub fn logs_open<R: tauri::Runtime>(
     use tauri::Manager;
     let folder = app.path().app_log_dir().map_err(|e| {
         crate::error::UiError::new(
-            "registro",
+            crate::error::ShellKind::Registro,
             format!("No se encontró la carpeta de registros: {e}"),
         )
     })?;
     if !folder.is_dir() {
         return Err(crate::error::UiError::new(
-            "registro",
+            crate::error::ShellKind::Registro,
             format!("Aún no hay registros en {}.", folder.display()),
         ));
     }

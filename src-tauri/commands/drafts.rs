@@ -6,7 +6,7 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::dialogs::{self, SaveKind};
-use crate::error::{UiError, UiResult};
+use crate::error::{ShellKind, UiError, UiResult};
 use crate::state::Desk;
 use crate::view::{ReviewView, VersionView};
 
@@ -68,7 +68,7 @@ pub fn draft_undelete(desk: State<'_, Desk>, id: i64) -> UiResult<()> {
 pub fn draft_set_status(desk: State<'_, Desk>, id: i64, status: String) -> UiResult<()> {
     let to = store::Status::parse(&status).ok_or_else(|| {
         UiError::new(
-            "estado_invalido",
+            ShellKind::EstadoInvalido,
             format!("Estado «{status}» desconocido: use borrador, revisado o final."),
         )
     })?;
@@ -133,7 +133,7 @@ pub async fn export_version<R: tauri::Runtime>(
         pipeline::export_version(&mut guard, id, number, format, &target)
     })
     .await
-    .map_err(|e| UiError::new("interno", format!("La exportación falló: {e}")))??;
+    .map_err(|e| UiError::new(ShellKind::Interno, format!("La exportación falló: {e}")))??;
     Ok(path.display().to_string())
 }
 

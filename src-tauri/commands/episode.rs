@@ -5,7 +5,7 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::dialogs::{self, OpenKind, SaveKind};
-use crate::error::{UiError, UiResult};
+use crate::error::{ShellKind, UiError, UiResult};
 use crate::state::Desk;
 
 /// An episode checked with `clinical`'s rules (the same as `epicrisis
@@ -70,7 +70,7 @@ pub async fn episode_export_json<R: tauri::Runtime>(
     )?;
     std::fs::write(&path, json.as_bytes()).map_err(|e| {
         UiError::new(
-            "escritura",
+            ShellKind::Escritura,
             format!("{}: no se pudo escribir el archivo: {e}", path.display()),
         )
     })?;

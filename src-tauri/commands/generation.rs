@@ -8,7 +8,7 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::error::{UiError, UiResult};
+use crate::error::{ShellKind, UiError, UiResult};
 use crate::state::Desk;
 use crate::view::VersionView;
 
@@ -79,7 +79,7 @@ pub async fn generate(
     })
     .await;
     desk.finish_generating();
-    result.map_err(|e| UiError::new("interno", format!("La generación falló: {e}")))?
+    result.map_err(|e| UiError::new(ShellKind::Interno, format!("La generación falló: {e}")))?
 }
 
 fn fresh_seed() -> u64 {

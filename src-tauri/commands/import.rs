@@ -11,7 +11,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::dialogs::{self, FolderKind};
-use crate::error::{UiError, UiResult};
+use crate::error::{ShellKind, UiError, UiResult};
 use crate::state::Desk;
 
 #[tauri::command]
@@ -36,8 +36,7 @@ pub struct ImportPreview {
 
 fn models_folder(desk: &Desk) -> UiResult<PathBuf> {
     desk.models_folder().ok_or_else(|| {
-        UiError::new(
-            "sin_base",
+        UiError::new(ShellKind::SinBase,
             "No hay carpeta de modelos porque la base de datos no se pudo abrir; importe el modelo con «epicrisis import» en la línea de comandos.",
         )
     })
@@ -51,7 +50,7 @@ fn open(folder: &str, lora: Option<&str>) -> UiResult<import::Checkpoint> {
 }
 
 fn join_error(what: &str, e: impl std::fmt::Display) -> UiError {
-    UiError::new("interno", format!("{what} falló: {e}"))
+    UiError::new(ShellKind::Interno, format!("{what} falló: {e}"))
 }
 
 #[tauri::command]
@@ -100,7 +99,7 @@ pub async fn import_run(
         let checkpoint = open(&folder, lora.as_deref())?;
         let out = checkpoint.free_output_in(&models, file_type).map_err(|e| {
             UiError::new(
-                "archivo",
+                ShellKind::Archivo,
                 format!("{}: no se pudo crear la carpeta: {e}", models.display()),
             )
         })?;

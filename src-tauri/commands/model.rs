@@ -9,7 +9,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::dialogs::{self, OpenKind};
-use crate::error::{UiError, UiResult};
+use crate::error::{ShellKind, UiError, UiResult};
 use crate::state::Desk;
 
 #[tauri::command]
@@ -59,7 +59,12 @@ pub async fn model_inspect(desk: State<'_, Desk>, path: String) -> UiResult<Mode
         move || engine::inspect(&path, None)
     })
     .await
-    .map_err(|e| UiError::new("interno", format!("La revisión del modelo falló: {e}")))??;
+    .map_err(|e| {
+        UiError::new(
+            ShellKind::Interno,
+            format!("La revisión del modelo falló: {e}"),
+        )
+    })??;
     let memory = facts.memory(facts.context_for(settings.context.map(|c| c as usize)));
     let available_bytes = engine::device::available_memory();
     let freed_bytes = desk.engine().map_or(0, |loaded| {
@@ -98,8 +103,12 @@ pub async fn model_load(
     })
     .await;
     desk.finish_loading();
-    let engine = loaded
-        .map_err(|e| UiError::new("interno", format!("La carga del modelo falló: {e}")))??;
+    let engine = loaded.map_err(|e| {
+        UiError::new(
+            ShellKind::Interno,
+            format!("La carga del modelo falló: {e}"),
+        )
+    })??;
     let info = engine.info().clone();
     desk.set_engine(Some(Arc::new(engine)));
     remember_model(&desk, Some(PathBuf::from(path)))?;
@@ -117,8 +126,7 @@ pub async fn model_copy(
     progress: Channel<f32>,
 ) -> UiResult<String> {
     let folder = desk.models_folder().ok_or_else(|| {
-            UiError::new(
-                "sin_base",
+            UiError::new(ShellKind::SinBase,
                 "No hay carpeta de modelos porque la base de datos no se pudo abrir; cargue el modelo desde donde está.",
             )
         })?;
@@ -137,8 +145,12 @@ pub async fn model_copy(
     })
     .await;
     desk.finish_loading();
-    let copy = copied
-        .map_err(|e| UiError::new("interno", format!("La copia del modelo falló: {e}")))??;
+    let copy = copied.map_err(|e| {
+        UiError::new(
+            ShellKind::Interno,
+            format!("La copia del modelo falló: {e}"),
+        )
+    })??;
     Ok(copy.display().to_string())
 }
 

@@ -3,7 +3,7 @@
 
 use tauri::State;
 
-use crate::error::{UiError, UiResult};
+use crate::error::{ShellKind, UiError, UiResult};
 use crate::state::Desk;
 
 #[tauri::command]
@@ -24,14 +24,14 @@ pub fn settings_save(desk: State<'_, Desk>, settings: store::Settings) -> UiResu
             .validate()
             .map_err(|e| {
                 UiError::new(
-                    "parametro_invalido",
+                    ShellKind::ParametroInvalido,
                     format!("Muestreo del perfil {name}: {e}"),
                 )
             })?;
     }
     if settings.threads == Some(0) || settings.context == Some(0) {
         return Err(UiError::new(
-            "parametro_invalido",
+            ShellKind::ParametroInvalido,
             "Los hilos y el contexto deben ser al menos 1, o quedar en automático.",
         ));
     }

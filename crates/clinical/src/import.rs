@@ -44,16 +44,17 @@ pub enum ImportError {
 }
 
 impl ImportError {
-    /// A stable identifier for the kind of problem (for JSON output and the UI).
-    pub fn kind(&self) -> &'static str {
+    /// What kind of failure this is: the stable identifier JSON output
+    /// and the UI branch on.
+    pub fn kind(&self) -> ImportErrorKind {
         match self {
-            ImportError::Empty => "vacio",
-            ImportError::TooLarge { .. } => "demasiado_grande",
-            ImportError::NotUtf8 { .. } => "no_utf8",
-            ImportError::Truncated { .. } => "truncado",
-            ImportError::Syntax { .. } => "sintaxis",
-            ImportError::NotAnObject { .. } => "no_es_objeto",
-            ImportError::WrongType { .. } => "tipo_invalido",
+            ImportError::Empty => ImportErrorKind::Vacio,
+            ImportError::TooLarge { .. } => ImportErrorKind::DemasiadoGrande,
+            ImportError::NotUtf8 { .. } => ImportErrorKind::NoUtf8,
+            ImportError::Truncated { .. } => ImportErrorKind::Truncado,
+            ImportError::Syntax { .. } => ImportErrorKind::Sintaxis,
+            ImportError::NotAnObject { .. } => ImportErrorKind::NoEsObjeto,
+            ImportError::WrongType { .. } => ImportErrorKind::TipoInvalido,
         }
     }
 }
@@ -100,6 +101,67 @@ pub fn parse_episode(bytes: &[u8]) -> Result<Episode, ImportError> {
             column: inner.column(),
         }
     })
+}
+
+/// What kind of failure an [`ImportError`] is. Serialised as the snake_case word
+/// the UI and `--format json` have always seen; the UI's TypeScript union
+/// is generated from [`ImportErrorKind::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportErrorKind {
+    /// [`ImportError::Empty`].
+    Vacio,
+    /// [`ImportError::TooLarge`].
+    DemasiadoGrande,
+    /// [`ImportError::NotUtf8`].
+    NoUtf8,
+    /// [`ImportError::Truncated`].
+    Truncado,
+    /// [`ImportError::Syntax`].
+    Sintaxis,
+    /// [`ImportError::NotAnObject`].
+    NoEsObjeto,
+    /// [`ImportError::WrongType`].
+    TipoInvalido,
+}
+
+impl ImportErrorKind {
+    /// Every kind, for the UI's generated union.
+    pub const ALL: &'static [ImportErrorKind] = &[
+        ImportErrorKind::Vacio,
+        ImportErrorKind::DemasiadoGrande,
+        ImportErrorKind::NoUtf8,
+        ImportErrorKind::Truncado,
+        ImportErrorKind::Sintaxis,
+        ImportErrorKind::NoEsObjeto,
+        ImportErrorKind::TipoInvalido,
+    ];
+
+    /// The word, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportErrorKind::Vacio => "vacio",
+            ImportErrorKind::DemasiadoGrande => "demasiado_grande",
+            ImportErrorKind::NoUtf8 => "no_utf8",
+            ImportErrorKind::Truncado => "truncado",
+            ImportErrorKind::Sintaxis => "sintaxis",
+            ImportErrorKind::NoEsObjeto => "no_es_objeto",
+            ImportErrorKind::TipoInvalido => "tipo_invalido",
+        }
+    }
+}
+
+impl std::fmt::Display for ImportErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Tests and tools compare kinds with their words.
+impl PartialEq<&str> for ImportErrorKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 fn syntax_error(error: serde_json::Error) -> ImportError {

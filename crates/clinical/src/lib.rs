@@ -37,7 +37,7 @@ mod verify;
 pub use draft::draft;
 pub use episode::Episode;
 pub use finish::{controls_block, finish, patient_line};
-pub use import::{parse_episode, ImportError, MAX_EPISODE_BYTES};
+pub use import::{parse_episode, ImportError, ImportErrorKind, MAX_EPISODE_BYTES};
 pub use normalize::{normalize, route};
 pub use prompt::{
     build_prompt, Budget, ChatMessage, Neutralised, NeutralisedKind, Profile, Prompt, PromptError,

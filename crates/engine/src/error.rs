@@ -93,34 +93,37 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable identifier of the kind of failure, for JSON output and the UI.
-    pub fn kind(&self) -> &'static str {
+    /// What kind of failure this is: the stable identifier JSON output
+    /// and the UI branch on.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::NotFound { .. } => "modelo_inexistente",
-            Error::IsDirectory { .. } => "modelo_es_carpeta",
-            Error::Empty { .. } => "modelo_vacio",
-            Error::NotGguf { .. } => "no_es_gguf",
-            Error::Corrupt { .. } => "gguf_danado",
-            Error::Truncated { .. } => "gguf_incompleto",
-            Error::UnsupportedArchitecture { .. } => "arquitectura_no_soportada",
-            Error::UnsupportedTensorType { .. } => "tipo_tensor_no_soportado",
-            Error::MissingTensor { .. } => "tensor_faltante",
-            Error::MissingMetadata { .. } | Error::BadMetadata { .. } => "cabecera_invalida",
-            Error::VocabularyMismatch { .. } => "vocabulario_distinto",
-            Error::Tokenizer { .. } => "tokenizador",
-            Error::Template { .. } => "plantilla",
-            Error::ContextTooLarge { .. } => "contexto_excesivo",
-            Error::PromptTooLong { .. } => "entrada_no_cabe",
-            Error::EmptyPrompt => "entrada_vacia",
-            Error::NonFinite { .. } => "modelo_numericamente_danado",
-            Error::Invalid(_) => "parametro_invalido",
-            Error::Text(_) => "texto",
-            Error::CpuUnsupported { .. } => "cpu_no_soportada",
-            Error::Cancelled => "cancelado",
-            Error::LoadCancelled => "carga_cancelada",
-            Error::WorkerGone => "motor_detenido",
-            Error::Io { .. } => "archivo",
-            Error::Candle(_) => "motor",
+            Error::NotFound { .. } => ErrorKind::ModeloInexistente,
+            Error::IsDirectory { .. } => ErrorKind::ModeloEsCarpeta,
+            Error::Empty { .. } => ErrorKind::ModeloVacio,
+            Error::NotGguf { .. } => ErrorKind::NoEsGguf,
+            Error::Corrupt { .. } => ErrorKind::GgufDanado,
+            Error::Truncated { .. } => ErrorKind::GgufIncompleto,
+            Error::UnsupportedArchitecture { .. } => ErrorKind::ArquitecturaNoSoportada,
+            Error::UnsupportedTensorType { .. } => ErrorKind::TipoTensorNoSoportado,
+            Error::MissingTensor { .. } => ErrorKind::TensorFaltante,
+            Error::MissingMetadata { .. } | Error::BadMetadata { .. } => {
+                ErrorKind::CabeceraInvalida
+            }
+            Error::VocabularyMismatch { .. } => ErrorKind::VocabularioDistinto,
+            Error::Tokenizer { .. } => ErrorKind::Tokenizador,
+            Error::Template { .. } => ErrorKind::Plantilla,
+            Error::ContextTooLarge { .. } => ErrorKind::ContextoExcesivo,
+            Error::PromptTooLong { .. } => ErrorKind::EntradaNoCabe,
+            Error::EmptyPrompt => ErrorKind::EntradaVacia,
+            Error::NonFinite { .. } => ErrorKind::ModeloNumericamenteDanado,
+            Error::Invalid(_) => ErrorKind::ParametroInvalido,
+            Error::Text(_) => ErrorKind::Texto,
+            Error::CpuUnsupported { .. } => ErrorKind::CpuNoSoportada,
+            Error::Cancelled => ErrorKind::Cancelado,
+            Error::LoadCancelled => ErrorKind::CargaCancelada,
+            Error::WorkerGone => ErrorKind::MotorDetenido,
+            Error::Io { .. } => ErrorKind::Archivo,
+            Error::Candle(_) => ErrorKind::Motor,
         }
     }
 
@@ -129,6 +132,139 @@ impl Error {
             path: path.to_path_buf(),
             reason: err.to_string(),
         }
+    }
+}
+
+/// What kind of failure an [`Error`] is. Serialised as the snake_case word
+/// the UI and `--format json` have always seen; the UI's TypeScript union
+/// is generated from [`ErrorKind::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// [`Error::NotFound`].
+    ModeloInexistente,
+    /// [`Error::IsDirectory`].
+    ModeloEsCarpeta,
+    /// [`Error::Empty`].
+    ModeloVacio,
+    /// [`Error::NotGguf`].
+    NoEsGguf,
+    /// [`Error::Corrupt`].
+    GgufDanado,
+    /// [`Error::Truncated`].
+    GgufIncompleto,
+    /// [`Error::UnsupportedArchitecture`].
+    ArquitecturaNoSoportada,
+    /// [`Error::UnsupportedTensorType`].
+    TipoTensorNoSoportado,
+    /// [`Error::MissingTensor`].
+    TensorFaltante,
+    /// [`Error::MissingMetadata`], [`Error::BadMetadata`].
+    CabeceraInvalida,
+    /// [`Error::VocabularyMismatch`].
+    VocabularioDistinto,
+    /// [`Error::Tokenizer`].
+    Tokenizador,
+    /// [`Error::Template`].
+    Plantilla,
+    /// [`Error::ContextTooLarge`].
+    ContextoExcesivo,
+    /// [`Error::PromptTooLong`].
+    EntradaNoCabe,
+    /// [`Error::EmptyPrompt`].
+    EntradaVacia,
+    /// [`Error::NonFinite`].
+    ModeloNumericamenteDanado,
+    /// [`Error::Invalid`].
+    ParametroInvalido,
+    /// [`Error::Text`].
+    Texto,
+    /// [`Error::CpuUnsupported`].
+    CpuNoSoportada,
+    /// [`Error::Cancelled`].
+    Cancelado,
+    /// [`Error::LoadCancelled`].
+    CargaCancelada,
+    /// [`Error::WorkerGone`].
+    MotorDetenido,
+    /// [`Error::Io`].
+    Archivo,
+    /// [`Error::Candle`].
+    Motor,
+}
+
+impl ErrorKind {
+    /// Every kind, for the UI's generated union.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::ModeloInexistente,
+        ErrorKind::ModeloEsCarpeta,
+        ErrorKind::ModeloVacio,
+        ErrorKind::NoEsGguf,
+        ErrorKind::GgufDanado,
+        ErrorKind::GgufIncompleto,
+        ErrorKind::ArquitecturaNoSoportada,
+        ErrorKind::TipoTensorNoSoportado,
+        ErrorKind::TensorFaltante,
+        ErrorKind::CabeceraInvalida,
+        ErrorKind::VocabularioDistinto,
+        ErrorKind::Tokenizador,
+        ErrorKind::Plantilla,
+        ErrorKind::ContextoExcesivo,
+        ErrorKind::EntradaNoCabe,
+        ErrorKind::EntradaVacia,
+        ErrorKind::ModeloNumericamenteDanado,
+        ErrorKind::ParametroInvalido,
+        ErrorKind::Texto,
+        ErrorKind::CpuNoSoportada,
+        ErrorKind::Cancelado,
+        ErrorKind::CargaCancelada,
+        ErrorKind::MotorDetenido,
+        ErrorKind::Archivo,
+        ErrorKind::Motor,
+    ];
+
+    /// The word, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::ModeloInexistente => "modelo_inexistente",
+            ErrorKind::ModeloEsCarpeta => "modelo_es_carpeta",
+            ErrorKind::ModeloVacio => "modelo_vacio",
+            ErrorKind::NoEsGguf => "no_es_gguf",
+            ErrorKind::GgufDanado => "gguf_danado",
+            ErrorKind::GgufIncompleto => "gguf_incompleto",
+            ErrorKind::ArquitecturaNoSoportada => "arquitectura_no_soportada",
+            ErrorKind::TipoTensorNoSoportado => "tipo_tensor_no_soportado",
+            ErrorKind::TensorFaltante => "tensor_faltante",
+            ErrorKind::CabeceraInvalida => "cabecera_invalida",
+            ErrorKind::VocabularioDistinto => "vocabulario_distinto",
+            ErrorKind::Tokenizador => "tokenizador",
+            ErrorKind::Plantilla => "plantilla",
+            ErrorKind::ContextoExcesivo => "contexto_excesivo",
+            ErrorKind::EntradaNoCabe => "entrada_no_cabe",
+            ErrorKind::EntradaVacia => "entrada_vacia",
+            ErrorKind::ModeloNumericamenteDanado => "modelo_numericamente_danado",
+            ErrorKind::ParametroInvalido => "parametro_invalido",
+            ErrorKind::Texto => "texto",
+            ErrorKind::CpuNoSoportada => "cpu_no_soportada",
+            ErrorKind::Cancelado => "cancelado",
+            ErrorKind::CargaCancelada => "carga_cancelada",
+            ErrorKind::MotorDetenido => "motor_detenido",
+            ErrorKind::Archivo => "archivo",
+            ErrorKind::Motor => "motor",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Tests and tools compare kinds with their words.
+impl PartialEq<&str> for ErrorKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

@@ -56,7 +56,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub fn cpu_kernels() -> &'static str {
     cpu::raw::level().name()
 }
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use facts::{Architecture, MemoryEstimate, ModelFacts};
 pub use model::LoadWatch;
 pub use sampler::Sampling;

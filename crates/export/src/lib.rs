@@ -30,7 +30,7 @@ use std::path::Path;
 use clinical::Episode;
 
 pub use document::{paragraphs, Document, Letterhead, Options, Paper, MISSING};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use text::WIDTH as TEXT_WIDTH;
 
 /// The epicrisis as a PDF/A-2b file's bytes.

@@ -101,33 +101,34 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable identifier of the kind of failure, for JSON output and the UI.
-    pub fn kind(&self) -> &'static str {
+    /// What kind of failure this is: the stable identifier JSON output
+    /// and the UI branch on.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::NotAFolder { .. } => "no_es_carpeta",
-            Error::MissingConfig { .. } => "falta_config",
-            Error::BadConfig { .. } => "config_invalida",
-            Error::UnsupportedArchitecture { .. } => "arquitectura_no_soportada",
-            Error::MissingWeights { .. } => "faltan_pesos",
-            Error::MissingShard { .. } => "falta_parte",
-            Error::Truncated { .. } => "safetensors_incompleto",
-            Error::Corrupt { .. } => "safetensors_danado",
-            Error::UnsupportedDtype { .. } => "tipo_no_soportado",
-            Error::MissingTensor { .. } => "tensor_faltante",
-            Error::ShapeMismatch { .. } => "forma_distinta",
-            Error::MissingTokenizer { .. } => "falta_tokenizador",
-            Error::TokenizerTooLarge { .. } => "vocabulario_distinto",
-            Error::NonFinite { .. } => "pesos_no_finitos",
-            Error::F16Overflow { .. } => "desborde_f16",
-            Error::BadAdapter { .. } => "adaptador_invalido",
-            Error::UnsupportedAdapterModule { .. } => "adaptador_no_soportado",
-            Error::AdapterForOtherBase { .. } => "adaptador_de_otro_modelo",
-            Error::NoSpace { .. } => "sin_espacio",
-            Error::OutputExists { .. } => "destino_existe",
-            Error::CorpusTooShort { .. } => "texto_corto",
-            Error::Cancelled => "cancelado",
-            Error::Io { .. } => "archivo",
-            Error::Engine(e) => e.kind(),
+            Error::NotAFolder { .. } => ErrorKind::NoEsCarpeta,
+            Error::MissingConfig { .. } => ErrorKind::FaltaConfig,
+            Error::BadConfig { .. } => ErrorKind::ConfigInvalida,
+            Error::UnsupportedArchitecture { .. } => ErrorKind::ArquitecturaNoSoportada,
+            Error::MissingWeights { .. } => ErrorKind::FaltanPesos,
+            Error::MissingShard { .. } => ErrorKind::FaltaParte,
+            Error::Truncated { .. } => ErrorKind::SafetensorsIncompleto,
+            Error::Corrupt { .. } => ErrorKind::SafetensorsDanado,
+            Error::UnsupportedDtype { .. } => ErrorKind::TipoNoSoportado,
+            Error::MissingTensor { .. } => ErrorKind::TensorFaltante,
+            Error::ShapeMismatch { .. } => ErrorKind::FormaDistinta,
+            Error::MissingTokenizer { .. } => ErrorKind::FaltaTokenizador,
+            Error::TokenizerTooLarge { .. } => ErrorKind::VocabularioDistinto,
+            Error::NonFinite { .. } => ErrorKind::PesosNoFinitos,
+            Error::F16Overflow { .. } => ErrorKind::DesbordeF16,
+            Error::BadAdapter { .. } => ErrorKind::AdaptadorInvalido,
+            Error::UnsupportedAdapterModule { .. } => ErrorKind::AdaptadorNoSoportado,
+            Error::AdapterForOtherBase { .. } => ErrorKind::AdaptadorDeOtroModelo,
+            Error::NoSpace { .. } => ErrorKind::SinEspacio,
+            Error::OutputExists { .. } => ErrorKind::DestinoExiste,
+            Error::CorpusTooShort { .. } => ErrorKind::TextoCorto,
+            Error::Cancelled => ErrorKind::Cancelado,
+            Error::Io { .. } => ErrorKind::Archivo,
+            Error::Engine(e) => ErrorKind::Engine(e.kind()),
         }
     }
 
@@ -136,6 +137,136 @@ impl Error {
             path: path.to_path_buf(),
             reason: err.to_string(),
         }
+    }
+}
+
+/// What kind of failure an [`Error`] is. Serialised as the snake_case word
+/// the UI and `--format json` have always seen; the UI's TypeScript union
+/// is generated from [`ErrorKind::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// [`Error::NotAFolder`].
+    NoEsCarpeta,
+    /// [`Error::MissingConfig`].
+    FaltaConfig,
+    /// [`Error::BadConfig`].
+    ConfigInvalida,
+    /// [`Error::UnsupportedArchitecture`].
+    ArquitecturaNoSoportada,
+    /// [`Error::MissingWeights`].
+    FaltanPesos,
+    /// [`Error::MissingShard`].
+    FaltaParte,
+    /// [`Error::Truncated`].
+    SafetensorsIncompleto,
+    /// [`Error::Corrupt`].
+    SafetensorsDanado,
+    /// [`Error::UnsupportedDtype`].
+    TipoNoSoportado,
+    /// [`Error::MissingTensor`].
+    TensorFaltante,
+    /// [`Error::ShapeMismatch`].
+    FormaDistinta,
+    /// [`Error::MissingTokenizer`].
+    FaltaTokenizador,
+    /// [`Error::TokenizerTooLarge`].
+    VocabularioDistinto,
+    /// [`Error::NonFinite`].
+    PesosNoFinitos,
+    /// [`Error::F16Overflow`].
+    DesbordeF16,
+    /// [`Error::BadAdapter`].
+    AdaptadorInvalido,
+    /// [`Error::UnsupportedAdapterModule`].
+    AdaptadorNoSoportado,
+    /// [`Error::AdapterForOtherBase`].
+    AdaptadorDeOtroModelo,
+    /// [`Error::NoSpace`].
+    SinEspacio,
+    /// [`Error::OutputExists`].
+    DestinoExiste,
+    /// [`Error::CorpusTooShort`].
+    TextoCorto,
+    /// [`Error::Cancelled`].
+    Cancelado,
+    /// [`Error::Io`].
+    Archivo,
+    /// The engine's own kind, as it is.
+    #[serde(untagged)]
+    Engine(engine::ErrorKind),
+}
+
+impl ErrorKind {
+    /// Every kind of this crate's own (a delegated kind lists itself in its
+    /// crate), for the UI's generated union.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::NoEsCarpeta,
+        ErrorKind::FaltaConfig,
+        ErrorKind::ConfigInvalida,
+        ErrorKind::ArquitecturaNoSoportada,
+        ErrorKind::FaltanPesos,
+        ErrorKind::FaltaParte,
+        ErrorKind::SafetensorsIncompleto,
+        ErrorKind::SafetensorsDanado,
+        ErrorKind::TipoNoSoportado,
+        ErrorKind::TensorFaltante,
+        ErrorKind::FormaDistinta,
+        ErrorKind::FaltaTokenizador,
+        ErrorKind::VocabularioDistinto,
+        ErrorKind::PesosNoFinitos,
+        ErrorKind::DesbordeF16,
+        ErrorKind::AdaptadorInvalido,
+        ErrorKind::AdaptadorNoSoportado,
+        ErrorKind::AdaptadorDeOtroModelo,
+        ErrorKind::SinEspacio,
+        ErrorKind::DestinoExiste,
+        ErrorKind::TextoCorto,
+        ErrorKind::Cancelado,
+        ErrorKind::Archivo,
+    ];
+
+    /// The word, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NoEsCarpeta => "no_es_carpeta",
+            ErrorKind::FaltaConfig => "falta_config",
+            ErrorKind::ConfigInvalida => "config_invalida",
+            ErrorKind::ArquitecturaNoSoportada => "arquitectura_no_soportada",
+            ErrorKind::FaltanPesos => "faltan_pesos",
+            ErrorKind::FaltaParte => "falta_parte",
+            ErrorKind::SafetensorsIncompleto => "safetensors_incompleto",
+            ErrorKind::SafetensorsDanado => "safetensors_danado",
+            ErrorKind::TipoNoSoportado => "tipo_no_soportado",
+            ErrorKind::TensorFaltante => "tensor_faltante",
+            ErrorKind::FormaDistinta => "forma_distinta",
+            ErrorKind::FaltaTokenizador => "falta_tokenizador",
+            ErrorKind::VocabularioDistinto => "vocabulario_distinto",
+            ErrorKind::PesosNoFinitos => "pesos_no_finitos",
+            ErrorKind::DesbordeF16 => "desborde_f16",
+            ErrorKind::AdaptadorInvalido => "adaptador_invalido",
+            ErrorKind::AdaptadorNoSoportado => "adaptador_no_soportado",
+            ErrorKind::AdaptadorDeOtroModelo => "adaptador_de_otro_modelo",
+            ErrorKind::SinEspacio => "sin_espacio",
+            ErrorKind::DestinoExiste => "destino_existe",
+            ErrorKind::TextoCorto => "texto_corto",
+            ErrorKind::Cancelado => "cancelado",
+            ErrorKind::Archivo => "archivo",
+            ErrorKind::Engine(kind) => kind.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Tests and tools compare kinds with their words.
+impl PartialEq<&str> for ErrorKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

@@ -54,7 +54,7 @@ mod weights;
 
 pub use config::{HfConfig, SUPPORTED_CLASSES};
 pub use convert::{ensure_space, Checkpoint, CheckpointSummary, Converted, Estimate, Progress};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use lora::AdapterSummary;
 pub use quality::{Corpus, OutputQuality, QualityReport};
 pub use weights::SourceType;

@@ -97,19 +97,82 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable identifier of the kind of failure, for JSON output and the UI.
-    pub fn kind(&self) -> &'static str {
+    /// What kind of failure this is: the stable identifier JSON output
+    /// and the UI branch on (a source's own kind where the error is one).
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Read { .. } => "lectura",
-            Error::Invalid { .. } => "episodio_con_errores",
+            Error::Read { .. } => ErrorKind::Lectura,
+            Error::Invalid { .. } => ErrorKind::EpisodioConErrores,
             Error::Import { source, .. }
             | Error::Form { source }
-            | Error::Stored { source, .. } => source.kind(),
-            Error::Export(source) => source.kind(),
-            Error::Store(source) => source.kind(),
-            Error::Engine(source) => source.kind(),
-            Error::Prompt(_) => "episodio_no_cabe",
+            | Error::Stored { source, .. } => ErrorKind::Episode(source.kind()),
+            Error::Export(source) => ErrorKind::Export(source.kind()),
+            Error::Store(source) => ErrorKind::Store(source.kind()),
+            Error::Engine(source) => ErrorKind::Engine(source.kind()),
+            Error::Prompt(_) => ErrorKind::EpisodioNoCabe,
         }
+    }
+}
+
+/// What kind of failure an [`Error`] is. Serialised as the snake_case word
+/// the UI and `--format json` have always seen: this crate's own, or the
+/// source crate's as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// [`Error::Read`].
+    Lectura,
+    /// [`Error::Invalid`].
+    EpisodioConErrores,
+    /// [`Error::Prompt`].
+    EpisodioNoCabe,
+    /// [`Error::Import`], [`Error::Form`], [`Error::Stored`].
+    #[serde(untagged)]
+    Episode(clinical::ImportErrorKind),
+    /// [`Error::Export`].
+    #[serde(untagged)]
+    Export(export::ErrorKind),
+    /// [`Error::Store`].
+    #[serde(untagged)]
+    Store(store::ErrorKind),
+    /// [`Error::Engine`].
+    #[serde(untagged)]
+    Engine(engine::ErrorKind),
+}
+
+impl ErrorKind {
+    /// This crate's own kinds (the sources list theirs), for the UI's
+    /// generated union.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::Lectura,
+        ErrorKind::EpisodioConErrores,
+        ErrorKind::EpisodioNoCabe,
+    ];
+
+    /// The word, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Lectura => "lectura",
+            ErrorKind::EpisodioConErrores => "episodio_con_errores",
+            ErrorKind::EpisodioNoCabe => "episodio_no_cabe",
+            ErrorKind::Episode(kind) => kind.as_str(),
+            ErrorKind::Export(kind) => kind.as_str(),
+            ErrorKind::Store(kind) => kind.as_str(),
+            ErrorKind::Engine(kind) => kind.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Tests and tools compare kinds with their words.
+impl PartialEq<&str> for ErrorKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

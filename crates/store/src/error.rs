@@ -122,24 +122,25 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable identifier of the kind of failure, for JSON output and the UI.
-    pub fn kind(&self) -> &'static str {
+    /// What kind of failure this is: the stable identifier JSON output
+    /// and the UI branch on.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Open { .. } => "abrir_base",
-            Error::NewerSchema { .. } => "esquema_nuevo",
-            Error::DiskFull { .. } => "disco_lleno",
-            Error::ReadOnly { .. } => "solo_lectura",
-            Error::Busy { .. } => "ocupada",
-            Error::NoSuchDraft(_) => "borrador_inexistente",
-            Error::NoSuchVersion { .. } => "version_inexistente",
-            Error::Deleted(_) => "borrador_eliminado",
-            Error::Transition { .. } => "transicion_invalida",
-            Error::NotGenerating(_) => "sin_generacion",
-            Error::Setting { .. } => "ajuste_invalido",
-            Error::Cancelled => "cancelado",
-            Error::Io { .. } => "archivo",
-            Error::UnknownValue { .. } => "valor_desconocido",
-            Error::Sqlite { .. } => "base_de_datos",
+            Error::Open { .. } => ErrorKind::AbrirBase,
+            Error::NewerSchema { .. } => ErrorKind::EsquemaNuevo,
+            Error::DiskFull { .. } => ErrorKind::DiscoLleno,
+            Error::ReadOnly { .. } => ErrorKind::SoloLectura,
+            Error::Busy { .. } => ErrorKind::Ocupada,
+            Error::NoSuchDraft(_) => ErrorKind::BorradorInexistente,
+            Error::NoSuchVersion { .. } => ErrorKind::VersionInexistente,
+            Error::Deleted(_) => ErrorKind::BorradorEliminado,
+            Error::Transition { .. } => ErrorKind::TransicionInvalida,
+            Error::NotGenerating(_) => ErrorKind::SinGeneracion,
+            Error::Setting { .. } => ErrorKind::AjusteInvalido,
+            Error::Cancelled => ErrorKind::Cancelado,
+            Error::Io { .. } => ErrorKind::Archivo,
+            Error::UnknownValue { .. } => ErrorKind::ValorDesconocido,
+            Error::Sqlite { .. } => ErrorKind::BaseDeDatos,
         }
     }
 
@@ -179,6 +180,99 @@ impl Error {
             path: path.to_path_buf(),
             reason,
         }
+    }
+}
+
+/// What kind of failure an [`Error`] is. Serialised as the snake_case word
+/// the UI and `--format json` have always seen; the UI's TypeScript union
+/// is generated from [`ErrorKind::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// [`Error::Open`].
+    AbrirBase,
+    /// [`Error::NewerSchema`].
+    EsquemaNuevo,
+    /// [`Error::DiskFull`].
+    DiscoLleno,
+    /// [`Error::ReadOnly`].
+    SoloLectura,
+    /// [`Error::Busy`].
+    Ocupada,
+    /// [`Error::NoSuchDraft`].
+    BorradorInexistente,
+    /// [`Error::NoSuchVersion`].
+    VersionInexistente,
+    /// [`Error::Deleted`].
+    BorradorEliminado,
+    /// [`Error::Transition`].
+    TransicionInvalida,
+    /// [`Error::NotGenerating`].
+    SinGeneracion,
+    /// [`Error::Setting`].
+    AjusteInvalido,
+    /// [`Error::Cancelled`].
+    Cancelado,
+    /// [`Error::Io`].
+    Archivo,
+    /// [`Error::UnknownValue`].
+    ValorDesconocido,
+    /// [`Error::Sqlite`].
+    BaseDeDatos,
+}
+
+impl ErrorKind {
+    /// Every kind, for the UI's generated union.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::AbrirBase,
+        ErrorKind::EsquemaNuevo,
+        ErrorKind::DiscoLleno,
+        ErrorKind::SoloLectura,
+        ErrorKind::Ocupada,
+        ErrorKind::BorradorInexistente,
+        ErrorKind::VersionInexistente,
+        ErrorKind::BorradorEliminado,
+        ErrorKind::TransicionInvalida,
+        ErrorKind::SinGeneracion,
+        ErrorKind::AjusteInvalido,
+        ErrorKind::Cancelado,
+        ErrorKind::Archivo,
+        ErrorKind::ValorDesconocido,
+        ErrorKind::BaseDeDatos,
+    ];
+
+    /// The word, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::AbrirBase => "abrir_base",
+            ErrorKind::EsquemaNuevo => "esquema_nuevo",
+            ErrorKind::DiscoLleno => "disco_lleno",
+            ErrorKind::SoloLectura => "solo_lectura",
+            ErrorKind::Ocupada => "ocupada",
+            ErrorKind::BorradorInexistente => "borrador_inexistente",
+            ErrorKind::VersionInexistente => "version_inexistente",
+            ErrorKind::BorradorEliminado => "borrador_eliminado",
+            ErrorKind::TransicionInvalida => "transicion_invalida",
+            ErrorKind::SinGeneracion => "sin_generacion",
+            ErrorKind::AjusteInvalido => "ajuste_invalido",
+            ErrorKind::Cancelado => "cancelado",
+            ErrorKind::Archivo => "archivo",
+            ErrorKind::ValorDesconocido => "valor_desconocido",
+            ErrorKind::BaseDeDatos => "base_de_datos",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Tests and tools compare kinds with their words.
+impl PartialEq<&str> for ErrorKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

@@ -45,7 +45,7 @@ mod time;
 mod versions;
 
 pub use audit::Action;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use generation::{Generation, AUTOSAVE_INTERVAL};
 pub use list::{fts_query, ListQuery};
 pub use open::{os_user, OpenOptions, OpenReport};

@@ -2,10 +2,14 @@
 // functions, never `invoke` itself, so tests can replace the backend and the
 // command names stay in one list (mirrored by src-tauri/command_names.rs).
 import { Channel, invoke } from "@tauri-apps/api/core";
+import type { ErrorKind } from "./error_kinds";
 
-/** Every error from the shell: a stable kind and a Spanish message. */
+export type { ErrorKind };
+
+/** Every error from the shell: a stable kind (the union generated from the
+ * Rust enums) and a Spanish message. */
 export interface UiError {
-  kind: string;
+  kind: ErrorKind;
   message: string;
 }
 
