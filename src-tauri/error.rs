@@ -37,70 +37,34 @@ impl UiErrorKind {
     }
 }
 
-/// What only the shell reports: dialogs, the clipboard, the support log,
-/// a command's own checks, and a task that panicked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ShellKind {
-    /// A dialog closed without a choice.
-    Cancelado,
-    /// No model is loaded.
-    SinModelo,
-    /// The same long task is already running.
-    Ocupado,
-    /// A background task ended without an answer (a panic).
-    Interno,
-    /// A dialog answered with a path we cannot use.
-    Dialogo,
-    /// The support log folder cannot be opened.
-    Registro,
-    /// A file the shell writes itself could not be written.
-    Escritura,
-    /// The database could not be opened at start.
-    SinBase,
-    /// A setting or argument out of range.
-    ParametroInvalido,
-    /// A status word the store does not know.
-    EstadoInvalido,
-    /// A file the shell reads itself could not be read.
-    Archivo,
-    /// The clipboard refused the text.
-    Portapapeles,
-}
-
-impl ShellKind {
-    /// Every kind, for the UI's generated union.
-    pub const ALL: &'static [ShellKind] = &[
-        ShellKind::Cancelado,
-        ShellKind::SinModelo,
-        ShellKind::Ocupado,
-        ShellKind::Interno,
-        ShellKind::Dialogo,
-        ShellKind::Registro,
-        ShellKind::Escritura,
-        ShellKind::SinBase,
-        ShellKind::ParametroInvalido,
-        ShellKind::EstadoInvalido,
-        ShellKind::Archivo,
-        ShellKind::Portapapeles,
-    ];
-
-    /// The word, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ShellKind::Cancelado => "cancelado",
-            ShellKind::SinModelo => "sin_modelo",
-            ShellKind::Ocupado => "ocupado",
-            ShellKind::Interno => "interno",
-            ShellKind::Dialogo => "dialogo",
-            ShellKind::Registro => "registro",
-            ShellKind::Escritura => "escritura",
-            ShellKind::SinBase => "sin_base",
-            ShellKind::ParametroInvalido => "parametro_invalido",
-            ShellKind::EstadoInvalido => "estado_invalido",
-            ShellKind::Archivo => "archivo",
-            ShellKind::Portapapeles => "portapapeles",
-        }
+kinds::error_kind! {
+    /// What only the shell reports: dialogs, the clipboard, the support
+    /// log, a command's own checks, and a task that panicked.
+    pub enum ShellKind {
+        /// A dialog closed without a choice.
+        Cancelado => "cancelado",
+        /// No model is loaded.
+        SinModelo => "sin_modelo",
+        /// The same long task is already running.
+        Ocupado => "ocupado",
+        /// A background task ended without an answer (a panic).
+        Interno => "interno",
+        /// A dialog answered with a path we cannot use.
+        Dialogo => "dialogo",
+        /// The support log folder cannot be opened.
+        Registro => "registro",
+        /// A file the shell writes itself could not be written.
+        Escritura => "escritura",
+        /// The database could not be opened at start.
+        SinBase => "sin_base",
+        /// A setting or argument out of range.
+        ParametroInvalido => "parametro_invalido",
+        /// A status word the store does not know.
+        EstadoInvalido => "estado_invalido",
+        /// A file the shell reads itself could not be read.
+        Archivo => "archivo",
+        /// The clipboard refused the text.
+        Portapapeles => "portapapeles",
     }
 }
 

@@ -103,64 +103,25 @@ pub fn parse_episode(bytes: &[u8]) -> Result<Episode, ImportError> {
     })
 }
 
-/// What kind of failure an [`ImportError`] is. Serialised as the snake_case word
-/// the UI and `--format json` have always seen; the UI's TypeScript union
-/// is generated from [`ImportErrorKind::ALL`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportErrorKind {
-    /// [`ImportError::Empty`].
-    Vacio,
-    /// [`ImportError::TooLarge`].
-    DemasiadoGrande,
-    /// [`ImportError::NotUtf8`].
-    NoUtf8,
-    /// [`ImportError::Truncated`].
-    Truncado,
-    /// [`ImportError::Syntax`].
-    Sintaxis,
-    /// [`ImportError::NotAnObject`].
-    NoEsObjeto,
-    /// [`ImportError::WrongType`].
-    TipoInvalido,
-}
-
-impl ImportErrorKind {
-    /// Every kind, for the UI's generated union.
-    pub const ALL: &'static [ImportErrorKind] = &[
-        ImportErrorKind::Vacio,
-        ImportErrorKind::DemasiadoGrande,
-        ImportErrorKind::NoUtf8,
-        ImportErrorKind::Truncado,
-        ImportErrorKind::Sintaxis,
-        ImportErrorKind::NoEsObjeto,
-        ImportErrorKind::TipoInvalido,
-    ];
-
-    /// The word, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportErrorKind::Vacio => "vacio",
-            ImportErrorKind::DemasiadoGrande => "demasiado_grande",
-            ImportErrorKind::NoUtf8 => "no_utf8",
-            ImportErrorKind::Truncado => "truncado",
-            ImportErrorKind::Sintaxis => "sintaxis",
-            ImportErrorKind::NoEsObjeto => "no_es_objeto",
-            ImportErrorKind::TipoInvalido => "tipo_invalido",
-        }
-    }
-}
-
-impl std::fmt::Display for ImportErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Tests and tools compare kinds with their words.
-impl PartialEq<&str> for ImportErrorKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+kinds::error_kind! {
+    /// What kind of failure an [`ImportError`] is. Serialised as the snake_case word
+    /// the UI and `--format json` have always seen; the UI's TypeScript union
+    /// is generated from [`ImportErrorKind::ALL`].
+    pub enum ImportErrorKind {
+        /// [`ImportError::Empty`].
+        Vacio => "vacio",
+        /// [`ImportError::TooLarge`].
+        DemasiadoGrande => "demasiado_grande",
+        /// [`ImportError::NotUtf8`].
+        NoUtf8 => "no_utf8",
+        /// [`ImportError::Truncated`].
+        Truncado => "truncado",
+        /// [`ImportError::Syntax`].
+        Sintaxis => "sintaxis",
+        /// [`ImportError::NotAnObject`].
+        NoEsObjeto => "no_es_objeto",
+        /// [`ImportError::WrongType`].
+        TipoInvalido => "tipo_invalido",
     }
 }
 

@@ -135,136 +135,61 @@ impl Error {
     }
 }
 
-/// What kind of failure an [`Error`] is. Serialised as the snake_case word
-/// the UI and `--format json` have always seen; the UI's TypeScript union
-/// is generated from [`ErrorKind::ALL`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// [`Error::NotFound`].
-    ModeloInexistente,
-    /// [`Error::IsDirectory`].
-    ModeloEsCarpeta,
-    /// [`Error::Empty`].
-    ModeloVacio,
-    /// [`Error::NotGguf`].
-    NoEsGguf,
-    /// [`Error::Corrupt`].
-    GgufDanado,
-    /// [`Error::Truncated`].
-    GgufIncompleto,
-    /// [`Error::UnsupportedArchitecture`].
-    ArquitecturaNoSoportada,
-    /// [`Error::UnsupportedTensorType`].
-    TipoTensorNoSoportado,
-    /// [`Error::MissingTensor`].
-    TensorFaltante,
-    /// [`Error::MissingMetadata`], [`Error::BadMetadata`].
-    CabeceraInvalida,
-    /// [`Error::VocabularyMismatch`].
-    VocabularioDistinto,
-    /// [`Error::Tokenizer`].
-    Tokenizador,
-    /// [`Error::Template`].
-    Plantilla,
-    /// [`Error::ContextTooLarge`].
-    ContextoExcesivo,
-    /// [`Error::PromptTooLong`].
-    EntradaNoCabe,
-    /// [`Error::EmptyPrompt`].
-    EntradaVacia,
-    /// [`Error::NonFinite`].
-    ModeloNumericamenteDanado,
-    /// [`Error::Invalid`].
-    ParametroInvalido,
-    /// [`Error::Text`].
-    Texto,
-    /// [`Error::CpuUnsupported`].
-    CpuNoSoportada,
-    /// [`Error::Cancelled`].
-    Cancelado,
-    /// [`Error::LoadCancelled`].
-    CargaCancelada,
-    /// [`Error::WorkerGone`].
-    MotorDetenido,
-    /// [`Error::Io`].
-    Archivo,
-    /// [`Error::Candle`].
-    Motor,
-}
-
-impl ErrorKind {
-    /// Every kind, for the UI's generated union.
-    pub const ALL: &'static [ErrorKind] = &[
-        ErrorKind::ModeloInexistente,
-        ErrorKind::ModeloEsCarpeta,
-        ErrorKind::ModeloVacio,
-        ErrorKind::NoEsGguf,
-        ErrorKind::GgufDanado,
-        ErrorKind::GgufIncompleto,
-        ErrorKind::ArquitecturaNoSoportada,
-        ErrorKind::TipoTensorNoSoportado,
-        ErrorKind::TensorFaltante,
-        ErrorKind::CabeceraInvalida,
-        ErrorKind::VocabularioDistinto,
-        ErrorKind::Tokenizador,
-        ErrorKind::Plantilla,
-        ErrorKind::ContextoExcesivo,
-        ErrorKind::EntradaNoCabe,
-        ErrorKind::EntradaVacia,
-        ErrorKind::ModeloNumericamenteDanado,
-        ErrorKind::ParametroInvalido,
-        ErrorKind::Texto,
-        ErrorKind::CpuNoSoportada,
-        ErrorKind::Cancelado,
-        ErrorKind::CargaCancelada,
-        ErrorKind::MotorDetenido,
-        ErrorKind::Archivo,
-        ErrorKind::Motor,
-    ];
-
-    /// The word, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::ModeloInexistente => "modelo_inexistente",
-            ErrorKind::ModeloEsCarpeta => "modelo_es_carpeta",
-            ErrorKind::ModeloVacio => "modelo_vacio",
-            ErrorKind::NoEsGguf => "no_es_gguf",
-            ErrorKind::GgufDanado => "gguf_danado",
-            ErrorKind::GgufIncompleto => "gguf_incompleto",
-            ErrorKind::ArquitecturaNoSoportada => "arquitectura_no_soportada",
-            ErrorKind::TipoTensorNoSoportado => "tipo_tensor_no_soportado",
-            ErrorKind::TensorFaltante => "tensor_faltante",
-            ErrorKind::CabeceraInvalida => "cabecera_invalida",
-            ErrorKind::VocabularioDistinto => "vocabulario_distinto",
-            ErrorKind::Tokenizador => "tokenizador",
-            ErrorKind::Plantilla => "plantilla",
-            ErrorKind::ContextoExcesivo => "contexto_excesivo",
-            ErrorKind::EntradaNoCabe => "entrada_no_cabe",
-            ErrorKind::EntradaVacia => "entrada_vacia",
-            ErrorKind::ModeloNumericamenteDanado => "modelo_numericamente_danado",
-            ErrorKind::ParametroInvalido => "parametro_invalido",
-            ErrorKind::Texto => "texto",
-            ErrorKind::CpuNoSoportada => "cpu_no_soportada",
-            ErrorKind::Cancelado => "cancelado",
-            ErrorKind::CargaCancelada => "carga_cancelada",
-            ErrorKind::MotorDetenido => "motor_detenido",
-            ErrorKind::Archivo => "archivo",
-            ErrorKind::Motor => "motor",
-        }
-    }
-}
-
-impl std::fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Tests and tools compare kinds with their words.
-impl PartialEq<&str> for ErrorKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+kinds::error_kind! {
+    /// What kind of failure an [`Error`] is. Serialised as the snake_case word
+    /// the UI and `--format json` have always seen; the UI's TypeScript union
+    /// is generated from [`ErrorKind::ALL`].
+    pub enum ErrorKind {
+        /// [`Error::NotFound`].
+        ModeloInexistente => "modelo_inexistente",
+        /// [`Error::IsDirectory`].
+        ModeloEsCarpeta => "modelo_es_carpeta",
+        /// [`Error::Empty`].
+        ModeloVacio => "modelo_vacio",
+        /// [`Error::NotGguf`].
+        NoEsGguf => "no_es_gguf",
+        /// [`Error::Corrupt`].
+        GgufDanado => "gguf_danado",
+        /// [`Error::Truncated`].
+        GgufIncompleto => "gguf_incompleto",
+        /// [`Error::UnsupportedArchitecture`].
+        ArquitecturaNoSoportada => "arquitectura_no_soportada",
+        /// [`Error::UnsupportedTensorType`].
+        TipoTensorNoSoportado => "tipo_tensor_no_soportado",
+        /// [`Error::MissingTensor`].
+        TensorFaltante => "tensor_faltante",
+        /// [`Error::MissingMetadata`], [`Error::BadMetadata`].
+        CabeceraInvalida => "cabecera_invalida",
+        /// [`Error::VocabularyMismatch`].
+        VocabularioDistinto => "vocabulario_distinto",
+        /// [`Error::Tokenizer`].
+        Tokenizador => "tokenizador",
+        /// [`Error::Template`].
+        Plantilla => "plantilla",
+        /// [`Error::ContextTooLarge`].
+        ContextoExcesivo => "contexto_excesivo",
+        /// [`Error::PromptTooLong`].
+        EntradaNoCabe => "entrada_no_cabe",
+        /// [`Error::EmptyPrompt`].
+        EntradaVacia => "entrada_vacia",
+        /// [`Error::NonFinite`].
+        ModeloNumericamenteDanado => "modelo_numericamente_danado",
+        /// [`Error::Invalid`].
+        ParametroInvalido => "parametro_invalido",
+        /// [`Error::Text`].
+        Texto => "texto",
+        /// [`Error::CpuUnsupported`].
+        CpuNoSoportada => "cpu_no_soportada",
+        /// [`Error::Cancelled`].
+        Cancelado => "cancelado",
+        /// [`Error::LoadCancelled`].
+        CargaCancelada => "carga_cancelada",
+        /// [`Error::WorkerGone`].
+        MotorDetenido => "motor_detenido",
+        /// [`Error::Io`].
+        Archivo => "archivo",
+        /// [`Error::Candle`].
+        Motor => "motor",
     }
 }
 

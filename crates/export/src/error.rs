@@ -36,48 +36,17 @@ impl Error {
     }
 }
 
-/// What kind of failure an [`Error`] is. Serialised as the snake_case word
-/// the UI and `--format json` have always seen; the UI's TypeScript union
-/// is generated from [`ErrorKind::ALL`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// [`Error::Logo`].
-    Logo,
-    /// [`Error::Typeset`].
-    ComposicionPdf,
-    /// [`Error::Write`].
-    Escritura,
-}
-
-impl ErrorKind {
-    /// Every kind, for the UI's generated union.
-    pub const ALL: &'static [ErrorKind] = &[
-        ErrorKind::Logo,
-        ErrorKind::ComposicionPdf,
-        ErrorKind::Escritura,
-    ];
-
-    /// The word, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Logo => "logo",
-            ErrorKind::ComposicionPdf => "composicion_pdf",
-            ErrorKind::Escritura => "escritura",
-        }
-    }
-}
-
-impl std::fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Tests and tools compare kinds with their words.
-impl PartialEq<&str> for ErrorKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+kinds::error_kind! {
+    /// What kind of failure an [`Error`] is. Serialised as the snake_case word
+    /// the UI and `--format json` have always seen; the UI's TypeScript union
+    /// is generated from [`ErrorKind::ALL`].
+    pub enum ErrorKind {
+        /// [`Error::Logo`].
+        Logo => "logo",
+        /// [`Error::Typeset`].
+        ComposicionPdf => "composicion_pdf",
+        /// [`Error::Write`].
+        Escritura => "escritura",
     }
 }
 

@@ -140,133 +140,61 @@ impl Error {
     }
 }
 
-/// What kind of failure an [`Error`] is. Serialised as the snake_case word
-/// the UI and `--format json` have always seen; the UI's TypeScript union
-/// is generated from [`ErrorKind::ALL`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// [`Error::NotAFolder`].
-    NoEsCarpeta,
-    /// [`Error::MissingConfig`].
-    FaltaConfig,
-    /// [`Error::BadConfig`].
-    ConfigInvalida,
-    /// [`Error::UnsupportedArchitecture`].
-    ArquitecturaNoSoportada,
-    /// [`Error::MissingWeights`].
-    FaltanPesos,
-    /// [`Error::MissingShard`].
-    FaltaParte,
-    /// [`Error::Truncated`].
-    SafetensorsIncompleto,
-    /// [`Error::Corrupt`].
-    SafetensorsDanado,
-    /// [`Error::UnsupportedDtype`].
-    TipoNoSoportado,
-    /// [`Error::MissingTensor`].
-    TensorFaltante,
-    /// [`Error::ShapeMismatch`].
-    FormaDistinta,
-    /// [`Error::MissingTokenizer`].
-    FaltaTokenizador,
-    /// [`Error::TokenizerTooLarge`].
-    VocabularioDistinto,
-    /// [`Error::NonFinite`].
-    PesosNoFinitos,
-    /// [`Error::F16Overflow`].
-    DesbordeF16,
-    /// [`Error::BadAdapter`].
-    AdaptadorInvalido,
-    /// [`Error::UnsupportedAdapterModule`].
-    AdaptadorNoSoportado,
-    /// [`Error::AdapterForOtherBase`].
-    AdaptadorDeOtroModelo,
-    /// [`Error::NoSpace`].
-    SinEspacio,
-    /// [`Error::OutputExists`].
-    DestinoExiste,
-    /// [`Error::CorpusTooShort`].
-    TextoCorto,
-    /// [`Error::Cancelled`].
-    Cancelado,
-    /// [`Error::Io`].
-    Archivo,
-    /// The engine's own kind, as it is.
-    #[serde(untagged)]
-    Engine(engine::ErrorKind),
-}
-
-impl ErrorKind {
-    /// Every kind of this crate's own (a delegated kind lists itself in its
-    /// crate), for the UI's generated union.
-    pub const ALL: &'static [ErrorKind] = &[
-        ErrorKind::NoEsCarpeta,
-        ErrorKind::FaltaConfig,
-        ErrorKind::ConfigInvalida,
-        ErrorKind::ArquitecturaNoSoportada,
-        ErrorKind::FaltanPesos,
-        ErrorKind::FaltaParte,
-        ErrorKind::SafetensorsIncompleto,
-        ErrorKind::SafetensorsDanado,
-        ErrorKind::TipoNoSoportado,
-        ErrorKind::TensorFaltante,
-        ErrorKind::FormaDistinta,
-        ErrorKind::FaltaTokenizador,
-        ErrorKind::VocabularioDistinto,
-        ErrorKind::PesosNoFinitos,
-        ErrorKind::DesbordeF16,
-        ErrorKind::AdaptadorInvalido,
-        ErrorKind::AdaptadorNoSoportado,
-        ErrorKind::AdaptadorDeOtroModelo,
-        ErrorKind::SinEspacio,
-        ErrorKind::DestinoExiste,
-        ErrorKind::TextoCorto,
-        ErrorKind::Cancelado,
-        ErrorKind::Archivo,
-    ];
-
-    /// The word, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::NoEsCarpeta => "no_es_carpeta",
-            ErrorKind::FaltaConfig => "falta_config",
-            ErrorKind::ConfigInvalida => "config_invalida",
-            ErrorKind::ArquitecturaNoSoportada => "arquitectura_no_soportada",
-            ErrorKind::FaltanPesos => "faltan_pesos",
-            ErrorKind::FaltaParte => "falta_parte",
-            ErrorKind::SafetensorsIncompleto => "safetensors_incompleto",
-            ErrorKind::SafetensorsDanado => "safetensors_danado",
-            ErrorKind::TipoNoSoportado => "tipo_no_soportado",
-            ErrorKind::TensorFaltante => "tensor_faltante",
-            ErrorKind::FormaDistinta => "forma_distinta",
-            ErrorKind::FaltaTokenizador => "falta_tokenizador",
-            ErrorKind::VocabularioDistinto => "vocabulario_distinto",
-            ErrorKind::PesosNoFinitos => "pesos_no_finitos",
-            ErrorKind::DesbordeF16 => "desborde_f16",
-            ErrorKind::AdaptadorInvalido => "adaptador_invalido",
-            ErrorKind::AdaptadorNoSoportado => "adaptador_no_soportado",
-            ErrorKind::AdaptadorDeOtroModelo => "adaptador_de_otro_modelo",
-            ErrorKind::SinEspacio => "sin_espacio",
-            ErrorKind::DestinoExiste => "destino_existe",
-            ErrorKind::TextoCorto => "texto_corto",
-            ErrorKind::Cancelado => "cancelado",
-            ErrorKind::Archivo => "archivo",
-            ErrorKind::Engine(kind) => kind.as_str(),
-        }
+kinds::error_kind! {
+    /// What kind of failure an [`Error`] is. Serialised as the snake_case word
+    /// the UI and `--format json` have always seen; the UI's TypeScript union
+    /// is generated from [`ErrorKind::ALL`].
+    pub enum ErrorKind {
+        /// [`Error::NotAFolder`].
+        NoEsCarpeta => "no_es_carpeta",
+        /// [`Error::MissingConfig`].
+        FaltaConfig => "falta_config",
+        /// [`Error::BadConfig`].
+        ConfigInvalida => "config_invalida",
+        /// [`Error::UnsupportedArchitecture`].
+        ArquitecturaNoSoportada => "arquitectura_no_soportada",
+        /// [`Error::MissingWeights`].
+        FaltanPesos => "faltan_pesos",
+        /// [`Error::MissingShard`].
+        FaltaParte => "falta_parte",
+        /// [`Error::Truncated`].
+        SafetensorsIncompleto => "safetensors_incompleto",
+        /// [`Error::Corrupt`].
+        SafetensorsDanado => "safetensors_danado",
+        /// [`Error::UnsupportedDtype`].
+        TipoNoSoportado => "tipo_no_soportado",
+        /// [`Error::MissingTensor`].
+        TensorFaltante => "tensor_faltante",
+        /// [`Error::ShapeMismatch`].
+        FormaDistinta => "forma_distinta",
+        /// [`Error::MissingTokenizer`].
+        FaltaTokenizador => "falta_tokenizador",
+        /// [`Error::TokenizerTooLarge`].
+        VocabularioDistinto => "vocabulario_distinto",
+        /// [`Error::NonFinite`].
+        PesosNoFinitos => "pesos_no_finitos",
+        /// [`Error::F16Overflow`].
+        DesbordeF16 => "desborde_f16",
+        /// [`Error::BadAdapter`].
+        AdaptadorInvalido => "adaptador_invalido",
+        /// [`Error::UnsupportedAdapterModule`].
+        AdaptadorNoSoportado => "adaptador_no_soportado",
+        /// [`Error::AdapterForOtherBase`].
+        AdaptadorDeOtroModelo => "adaptador_de_otro_modelo",
+        /// [`Error::NoSpace`].
+        SinEspacio => "sin_espacio",
+        /// [`Error::OutputExists`].
+        DestinoExiste => "destino_existe",
+        /// [`Error::CorpusTooShort`].
+        TextoCorto => "texto_corto",
+        /// [`Error::Cancelled`].
+        Cancelado => "cancelado",
+        /// [`Error::Io`].
+        Archivo => "archivo",
     }
-}
-
-impl std::fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Tests and tools compare kinds with their words.
-impl PartialEq<&str> for ErrorKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+    from {
+        /// The engine's own kind, as it is.
+        Engine(engine::ErrorKind),
     }
 }
 

@@ -114,65 +114,27 @@ impl Error {
     }
 }
 
-/// What kind of failure an [`Error`] is. Serialised as the snake_case word
-/// the UI and `--format json` have always seen: this crate's own, or the
-/// source crate's as it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// [`Error::Read`].
-    Lectura,
-    /// [`Error::Invalid`].
-    EpisodioConErrores,
-    /// [`Error::Prompt`].
-    EpisodioNoCabe,
-    /// [`Error::Import`], [`Error::Form`], [`Error::Stored`].
-    #[serde(untagged)]
-    Episode(clinical::ImportErrorKind),
-    /// [`Error::Export`].
-    #[serde(untagged)]
-    Export(export::ErrorKind),
-    /// [`Error::Store`].
-    #[serde(untagged)]
-    Store(store::ErrorKind),
-    /// [`Error::Engine`].
-    #[serde(untagged)]
-    Engine(engine::ErrorKind),
-}
-
-impl ErrorKind {
-    /// This crate's own kinds (the sources list theirs), for the UI's
-    /// generated union.
-    pub const ALL: &'static [ErrorKind] = &[
-        ErrorKind::Lectura,
-        ErrorKind::EpisodioConErrores,
-        ErrorKind::EpisodioNoCabe,
-    ];
-
-    /// The word, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Lectura => "lectura",
-            ErrorKind::EpisodioConErrores => "episodio_con_errores",
-            ErrorKind::EpisodioNoCabe => "episodio_no_cabe",
-            ErrorKind::Episode(kind) => kind.as_str(),
-            ErrorKind::Export(kind) => kind.as_str(),
-            ErrorKind::Store(kind) => kind.as_str(),
-            ErrorKind::Engine(kind) => kind.as_str(),
-        }
+kinds::error_kind! {
+    /// What kind of failure an [`Error`] is. Serialised as the snake_case word
+    /// the UI and `--format json` have always seen: this crate's own, or the
+    /// source crate's as it is.
+    pub enum ErrorKind {
+        /// [`Error::Read`].
+        Lectura => "lectura",
+        /// [`Error::Invalid`].
+        EpisodioConErrores => "episodio_con_errores",
+        /// [`Error::Prompt`].
+        EpisodioNoCabe => "episodio_no_cabe",
     }
-}
-
-impl std::fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Tests and tools compare kinds with their words.
-impl PartialEq<&str> for ErrorKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+    from {
+        /// [`Error::Import`], [`Error::Form`], [`Error::Stored`].
+        Episode(clinical::ImportErrorKind),
+        /// [`Error::Export`].
+        Export(export::ErrorKind),
+        /// [`Error::Store`].
+        Store(store::ErrorKind),
+        /// [`Error::Engine`].
+        Engine(engine::ErrorKind),
     }
 }
 

@@ -183,96 +183,41 @@ impl Error {
     }
 }
 
-/// What kind of failure an [`Error`] is. Serialised as the snake_case word
-/// the UI and `--format json` have always seen; the UI's TypeScript union
-/// is generated from [`ErrorKind::ALL`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// [`Error::Open`].
-    AbrirBase,
-    /// [`Error::NewerSchema`].
-    EsquemaNuevo,
-    /// [`Error::DiskFull`].
-    DiscoLleno,
-    /// [`Error::ReadOnly`].
-    SoloLectura,
-    /// [`Error::Busy`].
-    Ocupada,
-    /// [`Error::NoSuchDraft`].
-    BorradorInexistente,
-    /// [`Error::NoSuchVersion`].
-    VersionInexistente,
-    /// [`Error::Deleted`].
-    BorradorEliminado,
-    /// [`Error::Transition`].
-    TransicionInvalida,
-    /// [`Error::NotGenerating`].
-    SinGeneracion,
-    /// [`Error::Setting`].
-    AjusteInvalido,
-    /// [`Error::Cancelled`].
-    Cancelado,
-    /// [`Error::Io`].
-    Archivo,
-    /// [`Error::UnknownValue`].
-    ValorDesconocido,
-    /// [`Error::Sqlite`].
-    BaseDeDatos,
-}
-
-impl ErrorKind {
-    /// Every kind, for the UI's generated union.
-    pub const ALL: &'static [ErrorKind] = &[
-        ErrorKind::AbrirBase,
-        ErrorKind::EsquemaNuevo,
-        ErrorKind::DiscoLleno,
-        ErrorKind::SoloLectura,
-        ErrorKind::Ocupada,
-        ErrorKind::BorradorInexistente,
-        ErrorKind::VersionInexistente,
-        ErrorKind::BorradorEliminado,
-        ErrorKind::TransicionInvalida,
-        ErrorKind::SinGeneracion,
-        ErrorKind::AjusteInvalido,
-        ErrorKind::Cancelado,
-        ErrorKind::Archivo,
-        ErrorKind::ValorDesconocido,
-        ErrorKind::BaseDeDatos,
-    ];
-
-    /// The word, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::AbrirBase => "abrir_base",
-            ErrorKind::EsquemaNuevo => "esquema_nuevo",
-            ErrorKind::DiscoLleno => "disco_lleno",
-            ErrorKind::SoloLectura => "solo_lectura",
-            ErrorKind::Ocupada => "ocupada",
-            ErrorKind::BorradorInexistente => "borrador_inexistente",
-            ErrorKind::VersionInexistente => "version_inexistente",
-            ErrorKind::BorradorEliminado => "borrador_eliminado",
-            ErrorKind::TransicionInvalida => "transicion_invalida",
-            ErrorKind::SinGeneracion => "sin_generacion",
-            ErrorKind::AjusteInvalido => "ajuste_invalido",
-            ErrorKind::Cancelado => "cancelado",
-            ErrorKind::Archivo => "archivo",
-            ErrorKind::ValorDesconocido => "valor_desconocido",
-            ErrorKind::BaseDeDatos => "base_de_datos",
-        }
-    }
-}
-
-impl std::fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Tests and tools compare kinds with their words.
-impl PartialEq<&str> for ErrorKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+kinds::error_kind! {
+    /// What kind of failure an [`Error`] is. Serialised as the snake_case word
+    /// the UI and `--format json` have always seen; the UI's TypeScript union
+    /// is generated from [`ErrorKind::ALL`].
+    pub enum ErrorKind {
+        /// [`Error::Open`].
+        AbrirBase => "abrir_base",
+        /// [`Error::NewerSchema`].
+        EsquemaNuevo => "esquema_nuevo",
+        /// [`Error::DiskFull`].
+        DiscoLleno => "disco_lleno",
+        /// [`Error::ReadOnly`].
+        SoloLectura => "solo_lectura",
+        /// [`Error::Busy`].
+        Ocupada => "ocupada",
+        /// [`Error::NoSuchDraft`].
+        BorradorInexistente => "borrador_inexistente",
+        /// [`Error::NoSuchVersion`].
+        VersionInexistente => "version_inexistente",
+        /// [`Error::Deleted`].
+        BorradorEliminado => "borrador_eliminado",
+        /// [`Error::Transition`].
+        TransicionInvalida => "transicion_invalida",
+        /// [`Error::NotGenerating`].
+        SinGeneracion => "sin_generacion",
+        /// [`Error::Setting`].
+        AjusteInvalido => "ajuste_invalido",
+        /// [`Error::Cancelled`].
+        Cancelado => "cancelado",
+        /// [`Error::Io`].
+        Archivo => "archivo",
+        /// [`Error::UnknownValue`].
+        ValorDesconocido => "valor_desconocido",
+        /// [`Error::Sqlite`].
+        BaseDeDatos => "base_de_datos",
     }
 }
 
