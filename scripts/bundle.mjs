@@ -71,7 +71,12 @@ function written(kind) {
 // One Tauri run for every kind: the app is compiled (and, in release,
 // link-time optimised) once. A kind that could not be built is then told
 // apart by what the run wrote.
-const args = ["build", "--bundles", wanted.join(","), ...(debug ? ["--debug"] : [])];
+// The debug packages (what CI installs and drives) are built with the test
+// fixtures' features, the feature set `cargo test --workspace` resolves, so
+// that they reuse the test build instead of compiling the engine again. The
+// release packages, what clinicians install, leave the fixtures out.
+const fixtures = ["--features", "engine/synthetic,import/testing"];
+const args = ["build", "--bundles", wanted.join(","), ...(debug ? ["--debug", ...fixtures] : [])];
 console.log(`bundle: tauri ${args.join(" ")}`);
 const run = await tauriBuild(args);
 const offline = /failed to lookup address|dns error|connection refused|network is unreachable|timed out/i.test(run.stderr);

@@ -41,6 +41,7 @@ pub mod perplexity;
 pub mod sampler;
 pub mod session;
 pub mod stream;
+#[cfg(feature = "synthetic")]
 pub mod synthetic;
 pub mod template;
 pub mod tokenizer;

@@ -49,6 +49,7 @@ mod convert;
 mod error;
 mod lora;
 pub mod quality;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod weights;
 
