@@ -6,8 +6,8 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FindingView {
-    pub kind: String,
-    pub severity: String,
+    pub kind: clinical::FindingKind,
+    pub severity: clinical::Gravedad,
     pub message: String,
     /// UTF-16 offsets into the version's text; absent for omissions.
     pub start: Option<usize>,
@@ -41,11 +41,10 @@ pub struct ReviewView {
 impl ReviewView {
     pub fn new(version: &store::Version, review: &clinical::Review) -> ReviewView {
         let text = &version.text;
-        let stored = serde_json::to_value(&review.findings).unwrap_or_default();
         ReviewView {
             draft_id: version.draft_id,
             number: version.number,
-            findings: findings(text, &stored),
+            findings: findings(text, &review.findings),
             confirmed: review
                 .confirmed
                 .iter()
@@ -68,39 +67,27 @@ fn utf16_offset(text: &str, byte: usize) -> Option<usize> {
     text.get(..byte).map(|head| head.encode_utf16().count())
 }
 
-/// Reads findings as the crates serialise them (`clinical::Finding`).
-pub fn findings(text: &str, stored: &serde_json::Value) -> Vec<FindingView> {
-    let Some(list) = stored.as_array() else {
-        return Vec::new();
-    };
-    list.iter()
+/// Findings with their spans as the web view counts (UTF-16); a span not
+/// on a character boundary of `text` (a finding of another text) is
+/// dropped rather than placed wrong.
+pub fn findings(text: &str, found: &[clinical::Finding]) -> Vec<FindingView> {
+    found
+        .iter()
         .map(|finding| {
-            let optional = |name: &str| {
-                finding
-                    .get(name)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-            };
-            let field = |name: &str| optional(name).unwrap_or_default();
-            let offset = |name: &str| {
-                finding
-                    .get("span")
-                    .and_then(|span| span.get(name))
-                    .and_then(|v| v.as_u64())
-                    .and_then(|byte| utf16_offset(text, byte as usize))
-            };
-            let (start, end) = match (offset("start"), offset("end")) {
-                (Some(start), Some(end)) => (Some(start), Some(end)),
-                _ => (None, None),
-            };
+            let span = finding.span.as_ref().and_then(|span| {
+                Some((
+                    utf16_offset(text, span.start)?,
+                    utf16_offset(text, span.end)?,
+                ))
+            });
             FindingView {
-                kind: field("kind"),
-                severity: field("severity"),
-                message: field("message"),
-                start,
-                end,
-                path: optional("path"),
-                expected: optional("expected"),
+                kind: finding.kind,
+                severity: finding.severity,
+                message: finding.message.clone(),
+                start: span.map(|(start, _)| start),
+                end: span.map(|(_, end)| end),
+                path: finding.path.clone(),
+                expected: finding.expected.clone(),
             }
         })
         .collect()
@@ -149,13 +136,31 @@ mod tests {
     fn byte_spans_become_utf16_offsets() {
         let text = "Señora Muñoz 🫀 recibe ceftriaxona";
         let byte = text.find("ceftriaxona").unwrap_or_default();
-        let stored = serde_json::json!([
-            {"kind": "farmaco_no_consignado", "severity": "alta", "message": "m",
-             "span": {"start": byte, "end": byte + "ceftriaxona".len()}},
-            {"kind": "diagnostico_omitido", "severity": "media", "message": "o", "span": null},
-            {"kind": "numero_no_consignado", "severity": "baja", "message": "x",
-             "span": {"start": 2, "end": 3}}
-        ]);
+        let finding = |kind, severity, span| clinical::Finding {
+            kind,
+            severity,
+            span,
+            message: "m".into(),
+            path: None,
+            expected: None,
+        };
+        let stored = [
+            finding(
+                clinical::FindingKind::FarmacoNoConsignado,
+                clinical::Gravedad::Alta,
+                Some(byte..byte + "ceftriaxona".len()),
+            ),
+            finding(
+                clinical::FindingKind::DiagnosticoOmitido,
+                clinical::Gravedad::Media,
+                None,
+            ),
+            finding(
+                clinical::FindingKind::NumeroNoConsignado,
+                clinical::Gravedad::Baja,
+                Some(2..3),
+            ),
+        ];
         let views = findings(text, &stored);
         let utf16: Vec<u16> = text.encode_utf16().collect();
         let (start, end) = (views[0].start.unwrap_or(0), views[0].end.unwrap_or(0));

@@ -106,7 +106,7 @@ pub fn save_edit(
 ) -> Result<(store::Version, Checked), Error> {
     let episode = draft_episode(&store.draft(draft)?)?;
     let checked = crate::check_text(&episode, text);
-    let version = store.save_edit(draft, text, checked.findings_json())?;
+    let version = store.save_edit(draft, text, checked.findings.clone())?;
     Ok((version, checked))
 }
 

@@ -259,7 +259,7 @@ pub fn generate_version(
                 streaming,
                 &generated.checked.text,
                 Some(generated.timings()),
-                generated.checked.findings_json(),
+                generated.checked.findings.clone(),
             )?;
             return Ok(GeneratedVersion { generated, version });
         }
@@ -273,7 +273,7 @@ pub fn generate_version(
         streaming,
         &partial.text,
         Some(timings),
-        partial.findings_json(),
+        partial.findings,
     ) {
         log::warn!(
             "a failed generation could not be completed: {}",

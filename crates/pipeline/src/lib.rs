@@ -266,13 +266,6 @@ pub struct Checked {
     pub confirmed: Vec<clinical::Confirmed>,
 }
 
-impl Checked {
-    /// The findings as the store keeps them with a version.
-    pub fn findings_json(&self) -> serde_json::Value {
-        serde_json::to_value(&self.findings).unwrap_or_default()
-    }
-}
-
 /// The deterministic epicrisis of an episode, checked like any other draft.
 pub fn deterministic(episode: &Episode) -> Checked {
     check_text(episode, &clinical::draft(episode))
@@ -304,7 +297,7 @@ pub(crate) fn add_checked_version(
             text: checked.text.clone(),
             provenance,
             timings,
-            findings: checked.findings_json(),
+            findings: checked.findings.clone(),
         },
     )?;
     Ok(version)
@@ -344,10 +337,7 @@ mod tests {
         let loaded = load_episode(&data("episodes/neumonia.json")).unwrap();
         let (version, checked) = write_deterministic(&mut store, &loaded, None).unwrap();
         assert_eq!(version.text, checked.text);
-        assert_eq!(
-            version.findings,
-            serde_json::to_value(&checked.findings).unwrap()
-        );
+        assert_eq!(version.findings, checked.findings);
         let draft = store.draft(version.draft_id).unwrap();
         assert_eq!(
             draft.episode_json,

@@ -140,7 +140,7 @@ impl Store {
         generation: Generation,
         text: &str,
         timings: Option<Value>,
-        findings: Value,
+        findings: Vec<clinical::Finding>,
     ) -> Result<Version> {
         let finished = self.complete_generation(&generation, text, timings, findings);
         if finished.is_err() {
@@ -194,7 +194,7 @@ impl Store {
         generation: &Generation,
         text: &str,
         timings: Option<Value>,
-        findings: Value,
+        findings: Vec<clinical::Finding>,
     ) -> Result<Version> {
         let (draft, number) = (generation.draft_id, generation.number);
         let change = self.change()?;
@@ -206,7 +206,7 @@ impl Store {
                     generation.row_id,
                     text,
                     timings.map(|t| t.to_string()),
-                    findings.to_string(),
+                    crate::versions::findings_column(&findings)?,
                     VersionState::Completa,
                     Timestamp::now().millis(),
                     VersionState::EnCurso,

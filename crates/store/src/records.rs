@@ -173,7 +173,7 @@ pub struct Version {
     /// error that ended it).
     pub timings: Option<serde_json::Value>,
     /// What the faithfulness check found when the version was written.
-    pub findings: serde_json::Value,
+    pub findings: Vec<clinical::Finding>,
     /// The version this one restored, if it is a restoration.
     pub restored_from: Option<i64>,
     /// When the version was started.

@@ -2,13 +2,15 @@
 //! the deterministic writer's, an edit), an edit of a final draft (which
 //! starts a draft of its own), restoring an old one, and reading them back.
 
+use clinical::Finding;
+use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::audit::Action;
 use crate::drafts::{insert_draft, touch, writable_status};
 use crate::error::{Error, Result};
-use crate::records::{DraftId, Origin, Provenance, Status, Version, VersionState};
+use crate::records::{DraftId, Origin, Provenance, Status, UnknownValue, Version, VersionState};
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -21,8 +23,8 @@ pub struct NewVersion {
     pub provenance: Provenance,
     /// For a model's text: why it ended and the engine's figures.
     pub timings: Option<Value>,
-    /// The faithfulness findings, as `clinical::verify` gives them.
-    pub findings: Value,
+    /// What the faithfulness check found in the text.
+    pub findings: Vec<Finding>,
 }
 
 impl Store {
@@ -55,7 +57,12 @@ impl Store {
     /// Saves a clinician's edit. On a final draft this starts a new draft
     /// that points back to it, since a final draft is never changed.
     /// Returns the draft that holds the edit.
-    pub fn save_edit(&mut self, draft: DraftId, text: &str, findings: Value) -> Result<Version> {
+    pub fn save_edit(
+        &mut self,
+        draft: DraftId,
+        text: &str,
+        findings: Vec<Finding>,
+    ) -> Result<Version> {
         let summary = self.draft(draft)?.summary;
         if summary.deleted {
             return Err(Error::Deleted(draft));
@@ -237,16 +244,36 @@ pub(crate) fn insert_version(
         p.seed.map(|s| s as i64),
         p.profile,
         version.timings.as_ref().map(Value::to_string),
-        if version.findings.is_null() {
-            "[]".to_string()
-        } else {
-            version.findings.to_string()
-        },
+        findings_column(&version.findings)?,
         restored_from,
         now
     ])?;
     touch(conn, draft)?;
     Ok(number)
+}
+
+/// The findings as the `findings` column keeps them: the JSON
+/// `clinical::Finding` serialises to.
+pub(crate) fn findings_column(findings: &[Finding]) -> rusqlite::Result<String> {
+    serde_json::to_string(findings)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// The findings read back; a list that is not `clinical::Finding`s (a
+/// newer version's kind, a damaged row) is `Error::UnknownValue`, never an
+/// empty list that would hide them.
+fn findings_from_column(text: &str) -> rusqlite::Result<Vec<Finding>> {
+    serde_json::from_str(text).map_err(|_| {
+        let value: String = text.chars().take(80).collect();
+        rusqlite::Error::FromSqlConversionFailure(
+            11,
+            Type::Text,
+            Box::new(UnknownValue {
+                what: "los hallazgos de una versión",
+                value,
+            }),
+        )
+    })
 }
 
 const VERSION_COLUMNS: &str = "draft_id, number, origin, state, text, model_file, model_sha256,
@@ -268,7 +295,7 @@ fn version_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
             profile: row.get(9)?,
         },
         timings: json(row.get(10)?),
-        findings: json(row.get(11)?).unwrap_or(Value::Array(Vec::new())),
+        findings: findings_from_column(&row.get::<_, String>(11)?)?,
         restored_from: row.get(12)?,
         created_at: Timestamp(row.get(13)?),
         updated_at: Timestamp(row.get(14)?),

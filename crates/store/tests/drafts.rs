@@ -8,6 +8,18 @@ use common::{episode, fresh, text};
 use serde_json::json;
 use store::{Error, ListQuery, Origin, Provenance, Status, VersionState};
 
+/// A finding as the check gives it, to see it kept with its version.
+fn finding() -> clinical::Finding {
+    clinical::Finding {
+        kind: clinical::FindingKind::NumeroNoConsignado,
+        severity: clinical::Gravedad::Media,
+        span: Some(11..13),
+        message: "«67» no está en el episodio".into(),
+        path: None,
+        expected: None,
+    }
+}
+
 #[test]
 fn every_text_is_a_version_and_restoring_adds_one() {
     let (_dir, _path, mut store) = fresh();
@@ -31,15 +43,15 @@ fn every_text_is_a_version_and_restoring_adds_one() {
         text: "Paciente de 67 años ...".into(),
         provenance: provenance.clone(),
         timings: Some(json!({ "decode_tok_s": 12.5 })),
-        findings: json!([{ "kind": "numero" }]),
+        findings: vec![finding()],
     };
     let v2 = store.add_version(draft, Origin::Modelo, generated).unwrap();
     assert_eq!(v2.provenance, provenance);
     assert_eq!(v2.timings, Some(json!({ "decode_tok_s": 12.5 })));
-    assert_eq!(v2.findings, json!([{ "kind": "numero" }]));
+    assert_eq!(v2.findings, [finding()]);
 
     let v3 = store
-        .save_edit(draft, "Texto corregido.", json!([]))
+        .save_edit(draft, "Texto corregido.", Vec::new())
         .unwrap();
     assert_eq!(
         (v3.draft_id, v3.number, v3.origin),
@@ -98,7 +110,7 @@ fn a_final_draft_never_changes_and_an_edit_starts_a_new_draft() {
         .is_err());
 
     let edit = store
-        .save_edit(draft, "corrección tras firmar", json!([]))
+        .save_edit(draft, "corrección tras firmar", Vec::new())
         .unwrap();
     assert_ne!(edit.draft_id, draft);
     let child = store.draft(edit.draft_id).unwrap();
@@ -129,7 +141,7 @@ fn the_audit_trail_names_who_did_what() {
     store
         .add_version(draft, Origin::Determinista, text("a"))
         .unwrap();
-    store.save_edit(draft, "b", json!([])).unwrap();
+    store.save_edit(draft, "b", Vec::new()).unwrap();
     store.set_status(draft, Status::Revisado).unwrap();
     let pdf = dir.path().join("epicrisis.pdf");
     store.record_export(draft, 2, &pdf, "pdf").unwrap();
@@ -184,7 +196,7 @@ fn deletion_is_soft_until_the_purge_which_is_audited() {
         Err(Error::Deleted(_))
     ));
     assert!(matches!(
-        store.save_edit(gone, "x", json!([])),
+        store.save_edit(gone, "x", Vec::new()),
         Err(Error::Deleted(_))
     ));
 
@@ -251,7 +263,7 @@ fn search_ignores_case_and_accents_and_filters_by_status() {
         .save_edit(
             neumonia,
             "Se agrega hallazgo de bronquiectasias.",
-            json!([]),
+            Vec::new(),
         )
         .unwrap();
     assert_eq!(find(&store, "bronquiectasias"), [neumonia]);

@@ -85,7 +85,7 @@ fn a_finished_generation_keeps_its_timings_and_a_discarded_one_is_audited() {
             generation,
             "Texto completo.",
             Some(json!({ "reason": "eos", "decode_tok_s": 11.9 })),
-            json!([]),
+            Vec::new(),
         )
         .unwrap();
     assert_eq!(done.state, VersionState::Completa);
@@ -134,8 +134,9 @@ fn finding_a_generation_interrupted_is_audited_with_what_it_kept() {
     assert_eq!(store.audit_trail(Some(draft)).unwrap().len(), 2);
 }
 
-/// An audit action the code does not know (a newer Epicrisis's line) is
-/// an error that says so, never read as something else. (Statuses, origins
+/// An audit action or a finding the code does not know (a newer
+/// Epicrisis's) is an error that says so, never read as something else or
+/// as nothing. (Statuses, origins
 /// and states are also held by CHECK constraints, which the open's health
 /// check verifies; `records` tests their conversion.)
 #[test]
@@ -143,6 +144,9 @@ fn an_unknown_value_in_the_database_is_an_error_not_a_default() {
     let (_dir, path, mut store) = fresh();
     let (json, ep) = episode("neumonia.json");
     let draft = store.create_draft(&json, &ep).unwrap();
+    store
+        .add_version(draft, Origin::Determinista, text("Texto."))
+        .unwrap();
     drop(store);
 
     // The trail is append-only (a trigger): a newer version's line is added.
@@ -153,9 +157,21 @@ fn an_unknown_value_in_the_database_is_an_error_not_a_default() {
         [draft],
     )
     .unwrap();
+    // A finding of a kind this version does not know.
+    raw.execute(
+        "UPDATE versions SET findings = '[{\"kind\":\"dosis_pediatrica\",\"severity\":\"alta\",\"span\":null,\"message\":\"m\"}]'",
+        [],
+    )
+    .unwrap();
     drop(raw);
 
     let (store, _) = Store::open(&path, options()).unwrap();
+    let error = store.version(draft, 1).unwrap_err();
+    assert!(
+        matches!(&error, Error::UnknownValue { what, value, .. }
+            if *what == "los hallazgos de una versión" && value.contains("dosis_pediatrica")),
+        "{error:?}"
+    );
     let error = store.audit_trail(None).unwrap_err();
     assert!(
         matches!(&error, Error::UnknownValue { value, .. } if value == "signed"),

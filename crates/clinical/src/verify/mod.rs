@@ -37,7 +37,7 @@
 
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::episode::Episode;
 
@@ -56,7 +56,7 @@ mod terms;
 use doc::Doc;
 use facts::Facts;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Gravedad {
     Alta,
@@ -64,7 +64,7 @@ pub enum Gravedad {
     Baja,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// A discharge diagnosis the text does not mention.
@@ -106,7 +106,10 @@ pub enum FindingKind {
     SalidaDegenerada,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What the check found at one place of a text (or, for an omission, in
+/// none). Also what the store keeps with each version, read back as it was
+/// written: every kind any version of Epicrisis wrote is still here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     pub severity: Gravedad,
@@ -116,10 +119,10 @@ pub struct Finding {
     pub message: String,
     /// The episode path this finding contradicts or misses
     /// (`indicaciones_alta.medicamentos[0]`), when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// What the episode says there, for "el episodio dice …".
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
 }
 
