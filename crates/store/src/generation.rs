@@ -361,3 +361,65 @@ pub(crate) fn mark_interrupted(
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::open::OpenOptions;
+
+    /// The last write of a generation fails (here: the disk is full, with
+    /// `max_page_count`): the error is returned, and the version is not
+    /// left `en_curso` for the rest of the session but marked interrupted
+    /// now, keeping what the last autosave wrote, and audited.
+    #[test]
+    fn a_generation_whose_last_write_fails_is_interrupted_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.sqlite3");
+        let options = OpenOptions {
+            actor: "prueba".into(),
+            daily_backup: false,
+            keep_backups: 7,
+        };
+        let (mut store, _) = Store::open(&path, options).unwrap();
+        let json = r#"{"id_atencion":"A-1","paciente":{"nombre":"Ana Pérez"}}"#;
+        let episode = clinical::parse_episode(json.as_bytes()).unwrap();
+        let draft = store.create_draft(json, &episode).unwrap();
+        let mut generation = store
+            .begin_generation(draft, Provenance::default())
+            .unwrap();
+        generation.last_save = Instant::now() - AUTOSAVE_INTERVAL;
+        assert!(store
+            .save_partial(&mut generation, "Paciente de 67 años")
+            .unwrap());
+        let pages: i64 = store
+            .conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))
+            .unwrap();
+        store
+            .conn
+            .pragma_update(None, "max_page_count", pages)
+            .unwrap();
+
+        let whole = "Evolución favorable, afebril, tolera régimen. ".repeat(2_000);
+        let error = store
+            .finish_generation(generation, &whole, None, Vec::new())
+            .err();
+        assert!(matches!(error, Some(Error::DiskFull { .. })), "{error:?}");
+
+        let version = store.version(draft, 1).unwrap();
+        assert_eq!(version.state, VersionState::Interrumpida);
+        assert_eq!(version.text, "Paciente de 67 años");
+        let trail = store.audit_trail(Some(draft)).unwrap();
+        assert_eq!(
+            trail.last().map(|line| line.action),
+            Some(Action::Interrupted)
+        );
+        // Offered like any interruption: kept, it is a whole version.
+        store
+            .conn
+            .pragma_update(None, "max_page_count", 1_000_000)
+            .unwrap();
+        let kept = store.resume_interrupted(draft, 1).unwrap();
+        assert_eq!(kept.state, VersionState::Completa);
+    }
+}
