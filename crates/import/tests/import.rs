@@ -168,7 +168,10 @@ fn a_merged_lora_runs_as_the_merge_computed_directly() {
                 text.replace("\"use_rslora\": false", "\"use_rslora\": true"),
             )
             .unwrap();
-            let embedding = Tensor::randn(0f32, 0.3, (spec.vocab, spec.hidden), &dev).unwrap();
+            // Seeded, like every weight here: an unseeded draw made the gap
+            // below differ run to run (0.0025 against the 2e-3 bound once).
+            let values = testing::Rng(0xE3B).uniform(spec.vocab * spec.hidden, 0.52);
+            let embedding = Tensor::from_vec(values, (spec.vocab, spec.hidden), &dev).unwrap();
             lora.insert(
                 "base_model.model.model.embed_tokens.modules_to_save.default.weight".into(),
                 embedding,
