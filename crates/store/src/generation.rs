@@ -365,7 +365,6 @@ pub(crate) fn mark_interrupted(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::open::OpenOptions;
 
     /// The last write of a generation fails (here: the disk is full, with
     /// `max_page_count`): the error is returned, and the version is not
@@ -374,16 +373,8 @@ mod tests {
     #[test]
     fn a_generation_whose_last_write_fails_is_interrupted_at_once() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("e.sqlite3");
-        let options = OpenOptions {
-            actor: "prueba".into(),
-            daily_backup: false,
-            keep_backups: 7,
-        };
-        let (mut store, _) = Store::open(&path, options).unwrap();
-        let json = r#"{"id_atencion":"A-1","paciente":{"nombre":"Ana Pérez"}}"#;
-        let episode = clinical::parse_episode(json.as_bytes()).unwrap();
-        let draft = store.create_draft(json, &episode).unwrap();
+        let (mut store, draft) =
+            crate::store::testing::open_with_draft(&dir.path().join("e.sqlite3"));
         let mut generation = store
             .begin_generation(draft, Provenance::default())
             .unwrap();
@@ -391,14 +382,7 @@ mod tests {
         assert!(store
             .save_partial(&mut generation, "Paciente de 67 años")
             .unwrap());
-        let pages: i64 = store
-            .conn
-            .pragma_query_value(None, "page_count", |r| r.get(0))
-            .unwrap();
-        store
-            .conn
-            .pragma_update(None, "max_page_count", pages)
-            .unwrap();
+        crate::store::testing::limit_pages(&store, 0);
 
         let whole = "Evolución favorable, afebril, tolera régimen. ".repeat(2_000);
         let error = store

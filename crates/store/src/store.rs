@@ -80,19 +80,47 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// What the unit tests that simulate a full disk share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use super::Store;
+    use crate::open::OpenOptions;
+    use crate::records::DraftId;
+
+    /// A new database at `path` with one draft of a one-line episode.
+    pub(crate) fn open_with_draft(path: &Path) -> (Store, DraftId) {
+        let options = OpenOptions {
+            actor: "prueba".into(),
+            daily_backup: false,
+            keep_backups: 7,
+        };
+        let (mut store, _) = Store::open(path, options).unwrap();
+        let json = r#"{"id_atencion":"A-1","paciente":{"nombre":"Ana Pérez"}}"#;
+        let episode = clinical::parse_episode(json.as_bytes()).unwrap();
+        let draft = store.create_draft(json, &episode).unwrap();
+        (store, draft)
+    }
+
+    /// The disk "fills" `extra` pages from now (`max_page_count`).
+    pub(crate) fn limit_pages(store: &Store, extra: i64) {
+        let pages: i64 = store
+            .conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))
+            .unwrap();
+        store
+            .conn
+            .pragma_update(None, "max_page_count", pages + extra)
+            .unwrap();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::records::Origin;
     use crate::versions::NewVersion;
-
-    fn options() -> OpenOptions {
-        OpenOptions {
-            actor: "prueba".into(),
-            daily_backup: false,
-            keep_backups: 7,
-        }
-    }
 
     /// A full disk, simulated with `max_page_count`: the write that does
     /// not fit fails with a clear error and what was committed stays.
@@ -100,18 +128,8 @@ mod tests {
     fn a_full_disk_loses_nothing_committed() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lleno.sqlite3");
-        let (mut store, _) = Store::open(&path, options()).unwrap();
-        let json = r#"{"id_atencion":"A-1","paciente":{"nombre":"Ana Pérez"}}"#;
-        let episode = clinical::parse_episode(json.as_bytes()).unwrap();
-        let draft = store.create_draft(json, &episode).unwrap();
-        let pages: i64 = store
-            .conn
-            .pragma_query_value(None, "page_count", |r| r.get(0))
-            .unwrap();
-        store
-            .conn
-            .pragma_update(None, "max_page_count", pages + 40)
-            .unwrap();
+        let (mut store, draft) = testing::open_with_draft(&path);
+        testing::limit_pages(&store, 40);
 
         let chunk = "Evolución favorable, afebril, tolera régimen. ".repeat(200);
         let mut committed = 0;
