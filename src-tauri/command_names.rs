@@ -24,6 +24,7 @@ pub const COMMANDS: &[&str] = &[
     "import_run",
     "generate",
     "generate_stop",
+    "generate_section",
     "draft_deterministic",
     "drafts_list",
     "draft_open",
@@ -41,4 +42,9 @@ pub const COMMANDS: &[&str] = &[
     "backup_create",
     "settings_get",
     "settings_save",
+    "templates_list",
+    "template_save",
+    "template_delete",
+    "template_export",
+    "template_import",
 ];

@@ -2,8 +2,8 @@
 //! dialog or filesystem permission at all.
 //!
 //! When `EPICRISIS_E2E_DIALOGS` names a folder (the end-to-end tests set
-//! it), no dialog opens: an open dialog answers `<folder>/episodio.json` or
-//! `<folder>/modelo.gguf`, a folder dialog `<folder>/modelo-afinado` or
+//! it), no dialog opens: an open dialog answers `<folder>/episodio.json`,
+//! `<folder>/modelo.gguf` or `<folder>/plantilla.json`, a folder dialog `<folder>/modelo-afinado` or
 //! `<folder>/adaptador`, a save dialog `<folder>/<suggested name>`. A
 //! WebDriver cannot reach a native GTK dialog, and the rest of each path
 //! (reading, writing, auditing) stays the real one.
@@ -19,6 +19,7 @@ use crate::error::{ShellKind, UiError, UiResult};
 pub enum OpenKind {
     Episodio,
     Modelo,
+    Plantilla,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,7 @@ pub enum SaveKind {
     Texto,
     Markdown,
     Respaldo,
+    Plantilla,
 }
 
 impl SaveKind {
@@ -38,6 +40,7 @@ impl SaveKind {
             SaveKind::Texto => ("Texto", &["txt"]),
             SaveKind::Markdown => ("Markdown", &["md"]),
             SaveKind::Respaldo => ("Base de datos SQLite", &["sqlite3"]),
+            SaveKind::Plantilla => ("Plantilla JSON", &["json"]),
         }
     }
 }
@@ -50,6 +53,7 @@ pub fn pick_open<R: tauri::Runtime>(
     let (title, name, extensions): (&str, &str, &[&str]) = match kind {
         OpenKind::Episodio => ("Importar episodio", "episodio.json", &["json"]),
         OpenKind::Modelo => ("Elegir modelo", "modelo.gguf", &["gguf"]),
+        OpenKind::Plantilla => ("Importar plantilla", "plantilla.json", &["json"]),
     };
     if let Some(dir) = answers {
         return Ok(dir.join(name));
@@ -57,6 +61,7 @@ pub fn pick_open<R: tauri::Runtime>(
     let label = match kind {
         OpenKind::Episodio => "Episodio JSON",
         OpenKind::Modelo => "Modelo GGUF",
+        OpenKind::Plantilla => "Plantilla JSON",
     };
     let picked = app
         .dialog()

@@ -181,7 +181,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tau
 
 /// The window's plugins and commands, without the state they need.
 fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    use commands::{app, drafts, episode, generation, import, model, settings};
+    use commands::{app, drafts, episode, generation, import, model, settings, templates};
     builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
@@ -208,6 +208,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
             import::import_run,
             generation::generate,
             generation::generate_stop,
+            generation::generate_section,
             generation::draft_deterministic,
             drafts::drafts_list,
             drafts::draft_open,
@@ -225,6 +226,11 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
             drafts::backup_create,
             settings::settings_get,
             settings::settings_save,
+            templates::templates_list,
+            templates::template_save,
+            templates::template_delete,
+            templates::template_export,
+            templates::template_import,
         ])
 }
 

@@ -108,6 +108,16 @@ pub struct VersionView {
     pub timings: Option<serde_json::Value>,
     /// Milliseconds since the epoch, for the UI's own formatting.
     pub created_at: i64,
+    /// The service template the text follows.
+    pub template: Option<String>,
+    /// For a rewrite of one section: which, and the instruction.
+    pub section: Option<String>,
+    pub instruction: Option<String>,
+    /// How the episode was shortened to fit the model's context.
+    pub shortening: Option<clinical::Shortening>,
+    /// The sections found in the text, in order: what "Regenerar sección"
+    /// offers.
+    pub sections: Vec<clinical::Section>,
 }
 
 impl From<store::Version> for VersionView {
@@ -123,6 +133,14 @@ impl From<store::Version> for VersionView {
             restored_from: v.restored_from,
             timings: v.timings,
             created_at: v.created_at.millis(),
+            template: v.provenance.template,
+            section: v.provenance.section,
+            instruction: v.provenance.instruction,
+            shortening: v.provenance.shortening,
+            sections: clinical::sections::sections(&v.text)
+                .into_iter()
+                .map(|s| s.section)
+                .collect(),
             text: v.text,
         }
     }

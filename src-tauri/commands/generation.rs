@@ -36,31 +36,81 @@ pub struct Written {
     pub stats: Option<engine::Stats>,
 }
 
+/// The model writes the whole epicrisis; `template` is the id chosen beside
+/// Generar (`None`: the service's, else the built-in for the model).
 #[tauri::command]
 pub async fn generate(
     desk: State<'_, Desk>,
     json: String,
     draft_id: Option<i64>,
+    template: Option<String>,
     events: Channel<GenerationEvent>,
 ) -> UiResult<Written> {
     let loaded = pipeline::form_episode(&json)?;
     loaded.require_valid()?;
+    streamed(&desk, events, move |engine, store, cancel, on_delta| {
+        let request = pipeline::DraftRequest {
+            loaded: &loaded,
+            current: draft_id,
+            profile: pipeline::ProfileChoice::Auto,
+            template,
+            // A new seed each time: "Regenerar" should give another text.
+            sampling: pipeline::SamplingSource::Settings { seed: fresh_seed() },
+        };
+        pipeline::generate_draft(engine, store, request, cancel, on_delta)
+    })
+    .await
+}
+
+/// The model writes one section of a version again, with the clinician's
+/// instruction; the other sections stay as written.
+#[tauri::command]
+pub async fn generate_section(
+    desk: State<'_, Desk>,
+    draft_id: i64,
+    version: i64,
+    section: clinical::Section,
+    instruction: Option<String>,
+    template: Option<String>,
+    events: Channel<GenerationEvent>,
+) -> UiResult<Written> {
+    streamed(&desk, events, move |engine, store, cancel, on_delta| {
+        let request = pipeline::SectionDraftRequest {
+            draft: draft_id,
+            version,
+            section,
+            instruction,
+            template,
+            sampling: pipeline::SamplingSource::Settings { seed: fresh_seed() },
+        };
+        pipeline::regenerate_section(engine, store, request, cancel, on_delta)
+    })
+    .await
+}
+
+/// Runs a model's writing off the async runtime, one at a time, with its
+/// text streamed through `events` and Detener's token.
+async fn streamed(
+    desk: &Desk,
+    events: Channel<GenerationEvent>,
+    write: impl FnOnce(
+            &engine::Engine,
+            &std::sync::Mutex<store::Store>,
+            &engine::CancelToken,
+            &mut dyn FnMut(&str),
+        ) -> Result<pipeline::GeneratedVersion, pipeline::Error>
+        + Send
+        + 'static,
+) -> UiResult<Written> {
     let engine = desk.engine().ok_or_else(UiError::no_model)?;
     let store = desk.store()?;
     let cancel = desk
         .start_generating()
         .ok_or_else(|| UiError::busy("ya se está generando una epicrisis"))?;
     let result = tauri::async_runtime::spawn_blocking(move || -> UiResult<Written> {
-        let request = pipeline::DraftRequest {
-            loaded: &loaded,
-            current: draft_id,
-            profile: pipeline::ProfileChoice::Auto,
-            // A new seed each time: "Regenerar" should give another text.
-            sampling: pipeline::SamplingSource::Settings { seed: fresh_seed() },
-        };
         let started = Instant::now();
         let mut tokens = 0usize;
-        let written = pipeline::generate_draft(&engine, &store, request, &cancel, &mut |delta| {
+        let written = write(&engine, &store, &cancel, &mut |delta| {
             tokens += 1;
             let elapsed = started.elapsed();
             let _ = events.send(GenerationEvent::Delta {
@@ -100,10 +150,12 @@ pub fn draft_deterministic(
     desk: State<'_, Desk>,
     json: String,
     draft_id: Option<i64>,
+    template: Option<String>,
 ) -> UiResult<Written> {
     let loaded = pipeline::form_episode(&json)?;
     desk.with_store(|store| {
-        let (version, _) = pipeline::write_deterministic(store, &loaded, draft_id)?;
+        let (version, _) =
+            pipeline::write_deterministic(store, &loaded, draft_id, template.as_deref())?;
         Ok(Written {
             draft_id: version.draft_id,
             version: version.into(),

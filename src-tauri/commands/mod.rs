@@ -10,6 +10,7 @@ pub mod generation;
 pub mod import;
 pub mod model;
 pub mod settings;
+pub mod templates;
 
 #[cfg(test)]
 mod testing;

@@ -414,3 +414,68 @@ fn the_ui_calls_exactly_the_commands_the_shell_has() {
     registered.sort_unstable();
     assert_eq!(called, registered);
 }
+
+#[test]
+fn a_service_template_is_imported_chosen_for_its_service_and_shapes_the_draft() {
+    let app = MockApp::new();
+    let file = app.dialog_dir().join("plantilla.json");
+    // A file with a wrong field is refused with that field, nothing saved.
+    std::fs::write(
+        &file,
+        r#"{"id": "medicina", "nombre": "Medicina", "perfil": "instruct",
+            "secciones": ["evolucion", "examen"], "estilo": "lista", "extension": "breve"}"#,
+    )
+    .unwrap();
+    let error = app.err("template_import", json!({}));
+    assert_eq!(error["kind"], "plantilla_invalida", "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("secciones[1]"),
+        "{error}"
+    );
+    std::fs::write(
+        &file,
+        r#"{"id": "medicina", "nombre": "Medicina", "servicios": ["Medicina Interna"],
+            "perfil": "instruct", "secciones": ["diagnosticos_egreso", "evolucion", "indicaciones"],
+            "estilo": "lista", "extension": "breve", "pie": "Servicio de Medicina"}"#,
+    )
+    .unwrap();
+    let imported = app.ok("template_import", json!({}));
+    assert_eq!(imported["id"], "medicina");
+    let listed = app.ok("templates_list", json!({ "service": "medicina interna" }));
+    assert_eq!(listed["for_service"], "medicina", "{listed}");
+    assert_eq!(listed["templates"][0]["id"], "general");
+    assert_eq!(listed["templates"][0]["builtin"], true);
+    assert_eq!(listed["templates"][2]["builtin"], false);
+
+    // Built-ins are refused by name.
+    let mut general = listed["templates"][0].clone();
+    general.as_object_mut().unwrap().remove("builtin");
+    let error = app.err("template_save", json!({ "template": general }));
+    assert_eq!(error["kind"], "plantilla_incorporada", "{error}");
+
+    let written = app.ok(
+        "draft_deterministic",
+        json!({ "json": example("neumonia.json"), "draftId": null, "template": "medicina" }),
+    );
+    let version = &written["version"];
+    assert_eq!(version["template"], "medicina");
+    assert_eq!(
+        version["sections"],
+        json!(["diagnosticos_egreso", "evolucion", "indicaciones"])
+    );
+    assert!(version["text"]
+        .as_str()
+        .unwrap()
+        .trim_end()
+        .ends_with("Servicio de Medicina"));
+
+    let exported = app.ok("template_export", json!({ "id": "medicina" }));
+    let saved = std::fs::read_to_string(exported.as_str().unwrap()).unwrap();
+    assert!(saved.contains("\"servicios\""), "{saved}");
+    app.ok("template_delete", json!({ "id": "medicina" }));
+    let error = app.err(
+        "draft_deterministic",
+        json!({ "json": example("neumonia.json"), "draftId": null, "template": "medicina" }),
+    );
+    assert_eq!(error["kind"], "plantilla_inexistente", "{error}");
+}

@@ -16,7 +16,7 @@ pub(crate) fn run(path: &Path, format: Format, save: Option<Option<&Path>>) -> a
     // A failed save still prints the text, so that nothing is lost.
     let saved = save.and_then(|db| {
         let mut store = open_store(db)?;
-        match pipeline::write_deterministic(&mut store, &loaded, None) {
+        match pipeline::write_deterministic(&mut store, &loaded, None, None) {
             Ok(saved) => {
                 let version = &saved.0;
                 eprintln!(

@@ -130,13 +130,21 @@ pub(crate) fn generate_with(
     let cancel = engine::CancelToken::new();
     let Some(store) = store else {
         let plan = pipeline::Plan::given(engine.info(), profile, sampling.clone());
-        let generated = pipeline::generate(engine, &loaded.episode, &plan, &cancel, on_delta)?;
+        let generated = pipeline::generate(
+            engine,
+            &loaded.episode,
+            &plan,
+            &pipeline::Task::Whole,
+            &cancel,
+            on_delta,
+        )?;
         return Ok((generated, None));
     };
     let request = pipeline::DraftRequest {
         loaded,
         current: None,
         profile,
+        template: None,
         sampling: pipeline::SamplingSource::Given(sampling.clone()),
     };
     let written = pipeline::generate_draft(engine, store, request, &cancel, on_delta)?;
@@ -197,6 +205,7 @@ pub fn generate(
                     "origen": "modelo",
                     "hallazgos": generated.checked.findings,
                     "perfil": generated.profile,
+                    "plantilla": generated.template,
                     "termino": generated.reason,
                     "modelo": info,
                     "neutralizado": generated.neutralised,

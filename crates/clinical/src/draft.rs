@@ -7,6 +7,7 @@
 
 use crate::episode::Episode;
 use crate::items;
+use crate::template::{Section, Style, Template};
 use crate::text::{
     capitalize, decapitalize, is_shouting, join, join_with, sentence, sentence_case,
 };
@@ -20,46 +21,91 @@ fn nc() -> String {
 const MAX_NOTES: usize = 10;
 const EDGE_NOTES: usize = 4;
 
-/// Writes the deterministic epicrisis of a normalised episode.
+/// Writes the deterministic epicrisis of a normalised episode: every
+/// section, in prose.
 pub fn draft(episode: &Episode) -> String {
+    draft_with(episode, &Template::complete())
+}
+
+/// The deterministic epicrisis as `template` shapes it: its sections in its
+/// order, lists as lines where it asks for lists, its fixed text closing
+/// each section and its closing line at the end.
+pub fn draft_with(episode: &Episode, template: &Template) -> String {
     let mut doc = Document::default();
-    doc.section("Identificación", identification(episode));
-    doc.section("Período de hospitalización", period(episode));
-    doc.section("Motivo de ingreso y antecedentes", admission(episode));
-    doc.section(
-        "Diagnósticos de ingreso",
-        list_sentence(
-            episode
-                .diagnostico_ingreso
-                .iter()
-                .map(items::diagnosis)
-                .collect(),
-        ),
-    );
-    doc.section("Procedimientos", procedures(episode));
-    doc.section("Tratamiento intrahospitalario", treatments(episode));
-    doc.section("Evolución", course(episode));
-    doc.section("Exámenes relevantes", labs(episode));
-    doc.section(
-        "Diagnósticos de egreso",
-        list_sentence(
-            episode
-                .diagnostico_egreso
-                .iter()
-                .map(items::diagnosis)
-                .collect(),
-        ),
-    );
-    doc.section(
-        "Condición al alta",
-        episode
+    for &section in &template.secciones {
+        let mut body = match template.estilo {
+            Style::Prosa => prose(episode, section),
+            Style::Lista => listed(episode, section).unwrap_or_else(|| prose(episode, section)),
+        };
+        for fixed in template.fixed_text(section) {
+            body.push('\n');
+            body.push_str(fixed);
+        }
+        doc.section(section.title(), body);
+    }
+    let footer = template.pie.trim();
+    if !footer.is_empty() {
+        doc.out.push_str("\n\n");
+        doc.out.push_str(footer);
+    }
+    doc.finish()
+}
+
+fn prose(episode: &Episode, section: Section) -> String {
+    match section {
+        Section::Identificacion => identification(episode),
+        Section::Periodo => period(episode),
+        Section::MotivoIngreso => admission(episode),
+        Section::DiagnosticosIngreso => list_sentence(admission_diagnoses(episode)),
+        Section::Procedimientos => procedures(episode),
+        Section::Tratamiento => treatments(episode),
+        Section::Evolucion => course(episode),
+        Section::Examenes => labs(episode),
+        Section::DiagnosticosEgreso => list_sentence(discharge_diagnoses(episode)),
+        Section::CondicionAlta => episode
             .condicion_alta
             .as_deref()
             .map(|c| sentence(&capitalize(c)))
             .unwrap_or_else(nc),
-    );
-    doc.section("Indicaciones al alta", discharge(episode));
-    doc.finish()
+        Section::Indicaciones => discharge(episode),
+    }
+}
+
+/// A section as lines that start with "- ", for the sections that are
+/// lists; `None` for those that are prose by nature.
+fn listed(episode: &Episode, section: Section) -> Option<String> {
+    let items = match section {
+        Section::DiagnosticosIngreso => admission_diagnoses(episode),
+        Section::DiagnosticosEgreso => discharge_diagnoses(episode),
+        Section::Procedimientos => procedure_items(episode),
+        Section::Tratamiento => treatment_items(episode),
+        Section::Evolucion | Section::Examenes | Section::Indicaciones => {
+            let body = prose(episode, section);
+            if body == nc() {
+                return Some(body);
+            }
+            body.lines().map(str::to_string).collect()
+        }
+        _ => return None,
+    };
+    if items.is_empty() {
+        return Some(nc());
+    }
+    Some(
+        items
+            .iter()
+            .map(|x| format!("- {}", capitalize(x)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+fn admission_diagnoses(e: &Episode) -> Vec<String> {
+    e.diagnostico_ingreso.iter().map(items::diagnosis).collect()
+}
+
+fn discharge_diagnoses(e: &Episode) -> Vec<String> {
+    e.diagnostico_egreso.iter().map(items::diagnosis).collect()
 }
 
 #[derive(Default)]
@@ -177,8 +223,11 @@ fn list_sentence(items: Vec<String>) -> String {
 }
 
 fn procedures(e: &Episode) -> String {
-    let items: Vec<String> = e
-        .procedimientos
+    list_sentence(procedure_items(e))
+}
+
+fn procedure_items(e: &Episode) -> Vec<String> {
+    e.procedimientos
         .iter()
         .map(|p| {
             let date = p.fecha.as_deref().and_then(crate::date::Date::parse);
@@ -187,16 +236,18 @@ fn procedures(e: &Episode) -> String {
                 None => items::procedure(p),
             }
         })
-        .collect();
-    list_sentence(items)
+        .collect()
 }
 
 fn treatments(e: &Episode) -> String {
     if e.tratamientos_intrahosp.is_empty() {
         return nc();
     }
-    let items: Vec<String> = e
-        .tratamientos_intrahosp
+    format!("Recibe {}.", join_semicolons(&treatment_items(e)))
+}
+
+fn treatment_items(e: &Episode) -> Vec<String> {
+    e.tratamientos_intrahosp
         .iter()
         .map(|t| {
             let name = decapitalize(&items::treatment(t));
@@ -205,8 +256,7 @@ fn treatments(e: &Episode) -> String {
                 None => name,
             }
         })
-        .collect();
-    format!("Recibe {}.", join_semicolons(&items))
+        .collect()
 }
 
 fn join_semicolons(items: &[String]) -> String {
@@ -368,5 +418,52 @@ mod tests {
         assert!(text.contains("Día 30: Nota 30 paciente estable."));
         assert!(!text.contains("Día 15:"));
         assert!(text.contains("Se resumen aquí 8 de 30 notas"));
+    }
+
+    #[test]
+    fn follows_the_template_sections_style_and_fixed_text() {
+        let episode = normalize(
+            parse_episode(
+                std::fs::read(format!(
+                    "{}/../../tests/data/episodes/neumonia.json",
+                    env!("CARGO_MANIFEST_DIR")
+                ))
+                .unwrap()
+                .as_slice(),
+            )
+            .unwrap(),
+        );
+        let template = Template {
+            secciones: vec![
+                Section::DiagnosticosEgreso,
+                Section::Evolucion,
+                Section::Indicaciones,
+            ],
+            estilo: Style::Lista,
+            texto_fijo: vec![crate::template::FixedText {
+                seccion: Section::Indicaciones,
+                texto: "Ante dudas, llamar al servicio.".into(),
+            }],
+            pie: "Dra. Jefa de Servicio".into(),
+            ..Template::general()
+        };
+        let text = draft_with(&episode, &template);
+        let headings: Vec<_> = crate::sections::sections(&text)
+            .into_iter()
+            .map(|s| s.section)
+            .collect();
+        assert_eq!(headings, template.secciones, "{text}");
+        assert!(
+            text.starts_with("Diagnósticos de egreso\n- Neumonía"),
+            "{text}"
+        );
+        assert!(text.contains("\n- Día 1"), "{text}");
+        assert!(
+            text.contains("Ante dudas, llamar al servicio.\n\nDra. Jefa de Servicio\n"),
+            "{text}"
+        );
+        assert!(!text.contains("Identificación"));
+        // The complete template is the draft as it always was.
+        assert_eq!(draft_with(&episode, &Template::complete()), draft(&episode));
     }
 }

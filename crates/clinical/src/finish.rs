@@ -3,6 +3,8 @@
 
 use crate::episode::Episode;
 use crate::items;
+use crate::sections::sections;
+use crate::template::Template;
 use crate::text::{decapitalize, join};
 
 /// The heading of the controls block that [`finish`] appends.
@@ -21,6 +23,56 @@ pub fn finish(episode: &Episode, text: &str) -> String {
     } else {
         format!("{line}\n\n{body}\n\n{controls}\n")
     }
+}
+
+/// [`finish`] for a service template: its fixed text closes the sections it
+/// belongs to (or the body, when the model wrote no such section) and its
+/// closing line follows the controls. Running it on its own output changes
+/// nothing; fixed text already present is not repeated.
+pub fn finish_with(episode: &Episode, template: &Template, text: &str) -> String {
+    let footer = template.pie.trim();
+    let mut text = text.trim();
+    if !footer.is_empty() {
+        text = text.strip_suffix(footer).unwrap_or(text).trim_end();
+    }
+    let body = unfinish(episode, text).unwrap_or(text);
+    let mut body = body.to_string();
+    for fixed in &template.texto_fijo {
+        let fixed_text = fixed.texto.trim();
+        if fixed_text.is_empty() || body.contains(fixed_text) {
+            continue;
+        }
+        match sections(&body)
+            .into_iter()
+            .find(|s| s.section == fixed.seccion)
+        {
+            Some(span) => body.insert_str(span.body.end, &format!("\n{fixed_text}")),
+            None => {
+                body.push_str("\n\n");
+                body.push_str(fixed_text);
+            }
+        }
+    }
+    let mut out = finish(episode, &body);
+    if !footer.is_empty() {
+        out.push('\n');
+        out.push_str(footer);
+        out.push('\n');
+    }
+    out
+}
+
+/// The body of a text [`finish`] wrote (without the patient line and the
+/// controls), or `None` when `text` does not start with the patient line:
+/// the deterministic draft, or a text edited past recognition.
+pub fn unfinish<'t>(episode: &Episode, text: &'t str) -> Option<&'t str> {
+    let body = text.trim().strip_prefix(patient_line(episode).as_str())?;
+    let body = body.trim();
+    Some(
+        body.strip_suffix(controls_block(episode).as_str())
+            .unwrap_or(body)
+            .trim(),
+    )
 }
 
 /// `Paciente femenina de 75 años, con antecedentes de hipertensión arterial y
@@ -75,6 +127,37 @@ mod tests {
             "Paciente femenina de 75 años, con antecedentes de hipertensión arterial y diabetes mellitus tipo 2.\n\nIngresa por fiebre y tos.\n\nControles:\n- Control en 7 días\n- Radiografía en 6 semanas\n"
         );
         assert_eq!(finish(&e, &once), once);
+        assert_eq!(unfinish(&e, &once), Some("Ingresa por fiebre y tos."));
+        assert_eq!(unfinish(&e, "Ingresa por fiebre y tos."), None);
+    }
+
+    #[test]
+    fn a_template_adds_its_fixed_text_and_closing_line_once() {
+        let e = episode(r#"{"paciente": {"sexo": "F", "edad": 75}}"#);
+        let template = Template {
+            texto_fijo: vec![
+                crate::template::FixedText {
+                    seccion: crate::template::Section::Indicaciones,
+                    texto: "Consultar ante fiebre.".into(),
+                },
+                crate::template::FixedText {
+                    seccion: crate::template::Section::Examenes,
+                    texto: "Exámenes en la ficha.".into(),
+                },
+            ],
+            pie: "Dr. Jefe".into(),
+            ..Template::general()
+        };
+        let once = finish_with(
+            &e,
+            &template,
+            "Evolución\nEstable.\n\nIndicaciones al alta\nReposo.",
+        );
+        assert_eq!(
+            once,
+            "Paciente femenina de 75 años.\n\nEvolución\nEstable.\n\nIndicaciones al alta\nReposo.\nConsultar ante fiebre.\n\nExámenes en la ficha.\n\nControles: no consignados.\n\nDr. Jefe\n"
+        );
+        assert_eq!(finish_with(&e, &template, &once), once);
     }
 
     #[test]

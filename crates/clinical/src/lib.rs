@@ -30,19 +30,22 @@ mod import;
 pub mod items;
 mod normalize;
 mod prompt;
+pub mod sections;
+pub mod template;
 pub mod text;
 mod validate;
 mod verify;
 
-pub use draft::draft;
+pub use draft::{draft, draft_with};
 pub use episode::Episode;
-pub use finish::{controls_block, finish, patient_line};
+pub use finish::{controls_block, finish, finish_with, patient_line, unfinish};
 pub use import::{parse_episode, ImportError, ImportErrorKind, MAX_EPISODE_BYTES};
 pub use normalize::{normalize, route};
 pub use prompt::{
-    build_prompt, Budget, ChatMessage, Neutralised, NeutralisedKind, Profile, Prompt, PromptError,
-    Role, Shortening, TEMPLATE_TOKENS_PER_MESSAGE,
+    build_prompt, build_section_prompt, Budget, ChatMessage, Neutralised, NeutralisedKind, Profile,
+    Prompt, PromptError, Role, SectionRequest, Shortening, TEMPLATE_TOKENS_PER_MESSAGE,
 };
+pub use template::{Section, Template, TemplateError};
 pub use validate::{check_rut, validate, Problem, Report, Severity};
 pub use verify::{
     eval, has_alta, review, verify, Confirmed, Finding, FindingKind, Gravedad, Review,

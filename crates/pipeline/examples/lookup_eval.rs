@@ -27,6 +27,7 @@ fn main() {
     let plan = pipeline::Plan::new(
         engine.info(),
         pipeline::ProfileChoice::Auto,
+        None,
         pipeline::SamplingSource::Settings {
             seed: engine::Sampling::default().seed,
         },
@@ -51,6 +52,7 @@ fn main() {
                 &engine,
                 &loaded.episode,
                 &plan,
+                &pipeline::Task::Whole,
                 &engine::CancelToken::new(),
                 &mut |_| {},
             )

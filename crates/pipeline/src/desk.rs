@@ -54,20 +54,37 @@ pub fn draft_for_episode(
 /// line alike: refuses an episode with errors, and keeps the deterministic
 /// epicrisis, checked, as the next version of the draft the text goes into
 /// (`current` while it holds the same episode, else a new draft).
+///
+/// The template asked for by id shapes it, else the service's; without
+/// either it has every section.
 pub fn write_deterministic(
     store: &mut store::Store,
     loaded: &crate::LoadedEpisode,
     current: Option<store::DraftId>,
+    template: Option<&str>,
 ) -> Result<(store::Version, Checked), Error> {
     loaded.require_valid()?;
+    let template = crate::chosen_template(store, &loaded.episode, template)?;
     let draft = draft_for_episode(store, loaded, current)?;
-    let checked = crate::deterministic(&loaded.episode);
+    let (checked, provenance) = match &template {
+        Some(t) => (
+            crate::deterministic_with(&loaded.episode, t),
+            store::Provenance {
+                template: Some(t.id.clone()),
+                ..store::Provenance::default()
+            },
+        ),
+        None => (
+            crate::deterministic(&loaded.episode),
+            store::Provenance::default(),
+        ),
+    };
     let version = crate::add_checked_version(
         store,
         draft,
         store::Origin::Determinista,
         &checked,
-        store::Provenance::default(),
+        provenance,
         None,
     )?;
     Ok((version, checked))

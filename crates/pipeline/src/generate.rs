@@ -28,6 +28,10 @@ pub struct Generated {
     pub raw: String,
     /// The prompt profile the plan chose.
     pub profile: clinical::Profile,
+    /// The template the text follows.
+    pub template: String,
+    /// The section rewritten, when only one was.
+    pub section: Option<clinical::Section>,
     /// Why the model stopped (end of text, token limit, Stop).
     pub reason: engine::FinishReason,
     /// Tokens, speeds and the prompt-lookup figures.
@@ -98,34 +102,38 @@ pub enum SamplingSource {
 }
 
 /// What a generation is made with, decided once before it starts: the
-/// prompt profile and the sampling. Everything downstream (the prompt, the
-/// engine, the version's provenance) reads it from here.
+/// template (and with it the prompt profile) and the sampling. Everything
+/// downstream (the prompt, the engine, the version's provenance) reads it
+/// from here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    /// Which prompt the model gets.
-    pub profile: clinical::Profile,
+    /// How the epicrisis reads, and which prompt the model gets.
+    pub template: clinical::Template,
     /// How the model's tokens are drawn, seed included.
     pub sampling: engine::Sampling,
 }
 
 impl Plan {
-    /// The plan for the loaded model; `settings` are read only for
-    /// [`SamplingSource::Settings`].
+    /// The plan for the loaded model. `template` is the one the clinician
+    /// or the episode's service chose; without one, the built-in for the
+    /// model. A fixed profile overrides the template's. `settings` are read
+    /// only for [`SamplingSource::Settings`].
     pub fn new(
         info: &engine::LoadedInfo,
         profile: ProfileChoice,
+        template: Option<clinical::Template>,
         sampling: SamplingSource,
         settings: &store::Settings,
     ) -> Plan {
-        let profile = profile_for(info, profile);
+        let template = template_for(info, profile, template);
         let sampling = match sampling {
             SamplingSource::Settings { seed } => engine::Sampling {
                 seed,
-                ..sampling_for(settings, profile)
+                ..sampling_for(settings, template.perfil)
             },
             SamplingSource::Given(sampling) => sampling,
         };
-        Plan { profile, sampling }
+        Plan { template, sampling }
     }
 
     /// The plan with the given sampling, where there are no settings (the
@@ -136,8 +144,130 @@ impl Plan {
         sampling: engine::Sampling,
     ) -> Plan {
         Plan {
-            profile: profile_for(info, profile),
+            template: template_for(info, profile, None),
             sampling,
+        }
+    }
+
+    /// The prompt profile, the template's.
+    pub fn profile(&self) -> clinical::Profile {
+        self.template.perfil
+    }
+}
+
+fn template_for(
+    info: &engine::LoadedInfo,
+    profile: ProfileChoice,
+    template: Option<clinical::Template>,
+) -> clinical::Template {
+    match (template, profile) {
+        (Some(mut template), ProfileChoice::Fixed(profile)) => {
+            template.perfil = profile;
+            template
+        }
+        (Some(template), ProfileChoice::Auto) => template,
+        (None, choice) => clinical::Template::builtin(profile_for(info, choice)),
+    }
+}
+
+/// The template the clinician asked for by id; else the one the episode's
+/// service uses, if a service has one.
+pub fn chosen_template(
+    store: &store::Store,
+    episode: &Episode,
+    asked: Option<&str>,
+) -> Result<Option<clinical::Template>, Error> {
+    Ok(match asked {
+        Some(id) => Some(store.template(id)?),
+        None => store.template_for_service(episode.atencion.servicio.as_deref())?,
+    })
+}
+
+/// What the model writes: the whole epicrisis, or one section of a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Task {
+    /// The whole epicrisis.
+    Whole,
+    /// One section of `current`, the rest kept as written.
+    Section {
+        /// The text as it stands (finished or not).
+        current: String,
+        /// The section to write again.
+        section: clinical::Section,
+        /// The clinician's instruction ("más breve"), if any.
+        instruction: Option<String>,
+    },
+}
+
+impl Task {
+    /// The prompt for this task within the model's context.
+    fn prompt(
+        &self,
+        engine: &engine::Engine,
+        episode: &Episode,
+        plan: &Plan,
+    ) -> Result<clinical::Prompt, Error> {
+        let budget = clinical::Budget {
+            context_tokens: engine.info().context,
+            reserve_tokens: plan.sampling.max_new_tokens,
+        };
+        let count = |t: &str| engine.count_tokens(t);
+        Ok(match self {
+            Task::Whole => clinical::build_prompt(episode, &plan.template, budget, &count)?,
+            Task::Section {
+                current,
+                section,
+                instruction,
+            } => {
+                let body = clinical::unfinish(episode, current).unwrap_or(current);
+                let request = clinical::SectionRequest {
+                    current: body,
+                    section: *section,
+                    instruction: instruction.as_deref(),
+                };
+                clinical::build_section_prompt(episode, &plan.template, budget, &count, request)?
+            }
+        })
+    }
+
+    /// The whole text once the model has written `raw`: finished (patient
+    /// line, controls, the template's fixed text) for a whole epicrisis;
+    /// for a section, the current text with that section's body replaced
+    /// and everything else as it was.
+    fn compose(&self, episode: &Episode, template: &clinical::Template, raw: &str) -> String {
+        match self {
+            Task::Whole => clinical::finish_with(episode, template, raw),
+            Task::Section {
+                current, section, ..
+            } => {
+                let reply = clinical::sections::section_reply(raw, *section);
+                match clinical::unfinish(episode, current) {
+                    Some(body) => {
+                        let body = clinical::sections::replace_section(body, *section, &reply)
+                            .unwrap_or_else(|| body.to_string());
+                        clinical::finish_with(episode, template, &body)
+                    }
+                    None => clinical::sections::replace_section(current, *section, &reply)
+                        .unwrap_or_else(|| current.clone()),
+                }
+            }
+        }
+    }
+
+    fn section(&self) -> Option<clinical::Section> {
+        match self {
+            Task::Whole => None,
+            Task::Section { section, .. } => Some(*section),
+        }
+    }
+
+    fn instruction(&self) -> Option<String> {
+        match self {
+            Task::Section {
+                instruction: Some(i),
+                ..
+            } if !i.trim().is_empty() => Some(i.trim().to_string()),
+            _ => None,
         }
     }
 }
@@ -150,16 +280,24 @@ pub fn generate(
     engine: &engine::Engine,
     episode: &Episode,
     plan: &Plan,
+    task: &Task,
     cancel: &engine::CancelToken,
     on_delta: &mut dyn FnMut(&str),
 ) -> Result<Generated, Error> {
-    let Plan { profile, sampling } = plan;
-    let profile = *profile;
-    let budget = clinical::Budget {
-        context_tokens: engine.info().context,
-        reserve_tokens: sampling.max_new_tokens,
-    };
-    let prompt = clinical::build_prompt(episode, profile, budget, &|t| engine.count_tokens(t))?;
+    let prompt = task.prompt(engine, episode, plan)?;
+    run(engine, episode, plan, task, prompt, cancel, on_delta)
+}
+
+/// The engine's part of [`generate`], for a prompt already built.
+fn run(
+    engine: &engine::Engine,
+    episode: &Episode,
+    plan: &Plan,
+    task: &Task,
+    prompt: clinical::Prompt,
+    cancel: &engine::CancelToken,
+    on_delta: &mut dyn FnMut(&str),
+) -> Result<Generated, Error> {
     let messages = prompt
         .messages
         .iter()
@@ -175,7 +313,7 @@ pub fn generate(
     let generation = engine.generate_with_cancel(
         engine::Request {
             prompt: engine::Prompt::Chat(messages),
-            sampling: sampling.clone(),
+            sampling: plan.sampling.clone(),
         },
         cancel.clone(),
     )?;
@@ -188,11 +326,13 @@ pub fn generate(
                 raw.push_str(&text_delta);
             }
             engine::Event::Finished { reason, stats } => {
-                let text = clinical::finish(episode, &raw);
+                let text = task.compose(episode, &plan.template, &raw);
                 return Ok(Generated {
                     checked: check_text(episode, &text),
                     raw,
-                    profile,
+                    profile: plan.profile(),
+                    template: plan.template.id.clone(),
+                    section: task.section(),
                     reason,
                     stats,
                     neutralised: prompt.neutralised,
@@ -205,6 +345,14 @@ pub fn generate(
     Err(Error::Engine(engine::Error::WorkerGone))
 }
 
+/// One writing by the model: what it writes, how, and into which draft.
+struct Job<'a> {
+    draft: store::DraftId,
+    episode: &'a Episode,
+    plan: &'a Plan,
+    task: &'a Task,
+}
+
 /// A generation kept as a draft's new version.
 #[derive(Debug, Clone, Serialize)]
 pub struct GeneratedVersion {
@@ -214,7 +362,7 @@ pub struct GeneratedVersion {
     pub version: store::Version,
 }
 
-/// [`generate`] streamed into a new version of `draft`: the text so far is
+/// [`generate`] streamed into a new version of the job's draft: the text so far is
 /// saved every second (a crash loses at most that), and the finished text,
 /// its findings and timings complete the version. A failed generation, or
 /// one whose text could not be saved, keeps what was streamed, marked with
@@ -222,31 +370,43 @@ pub struct GeneratedVersion {
 ///
 /// The store is locked only for each write, so the caller's other commands
 /// (listing drafts, reading settings) are not held up by a generation.
-pub fn generate_version(
+fn generate_version(
     engine: &engine::Engine,
     store: &Mutex<store::Store>,
-    draft: store::DraftId,
-    episode: &Episode,
-    plan: &Plan,
+    job: Job<'_>,
     cancel: &engine::CancelToken,
     on_delta: &mut dyn FnMut(&str),
 ) -> Result<GeneratedVersion, Error> {
+    let Job {
+        draft,
+        episode,
+        plan,
+        task,
+    } = job;
     let info = engine.info();
+    // The prompt first: how it was shortened is part of what the version
+    // records from its first save.
+    let prompt = task.prompt(engine, episode, plan)?;
     let provenance = store::Provenance {
         model_file: Some(info.facts.file_name.clone()),
         model_sha256: engine.model_sha256(),
         sampling: serde_json::to_value(&plan.sampling).ok(),
         seed: Some(plan.sampling.seed),
-        profile: Some(plan.profile.as_str().to_string()),
+        profile: Some(plan.profile().as_str().to_string()),
+        template: Some(plan.template.id.clone()),
+        section: task.section().map(|s| s.key().to_string()),
+        instruction: task.instruction(),
+        shortening: prompt.shortening.clone(),
     };
     let mut streaming = lock_store(store).begin_generation(draft, provenance)?;
     let mut raw = String::new();
     let mut save_error = None;
-    let outcome = generate(engine, episode, plan, cancel, &mut |delta| {
+    let outcome = run(engine, episode, plan, task, prompt, cancel, &mut |delta| {
         on_delta(delta);
         raw.push_str(delta);
         if save_error.is_none() {
-            if let Err(e) = lock_store(store).save_partial(&mut streaming, &raw) {
+            let text = task.compose(episode, &plan.template, &raw);
+            if let Err(e) = lock_store(store).save_partial(&mut streaming, &text) {
                 // Stop rather than stream text that cannot be kept.
                 save_error = Some(Error::from(e));
                 cancel.cancel();
@@ -265,7 +425,7 @@ pub fn generate_version(
         }
         (Some(error), _) | (None, Err(error)) => error,
     };
-    let partial = check_text(episode, &clinical::finish(episode, &raw));
+    let partial = check_text(episode, &task.compose(episode, &plan.template, &raw));
     let timings = serde_json::json!({ "error": error.kind(), "mensaje": error.to_string() });
     // When even this write fails, the store leaves what the last autosave
     // kept as an interrupted generation, offered for resume or discard.
@@ -293,6 +453,9 @@ pub struct DraftRequest<'a> {
     pub current: Option<store::DraftId>,
     /// The prompt profile, or how to choose it.
     pub profile: ProfileChoice,
+    /// The template asked for by id; `None` for the service's, else the
+    /// built-in for the model.
+    pub template: Option<String>,
     /// Where the sampling comes from.
     pub sampling: SamplingSource,
 }
@@ -300,7 +463,7 @@ pub struct DraftRequest<'a> {
 /// The clinician's "Generar", for the window and the command line alike:
 /// refuses an episode with errors, chooses the draft, the profile and the
 /// sampling (once, from the settings when asked), and streams the model's
-/// text into a new version of the draft ([`generate_version`]).
+/// text into a new version of the draft.
 pub fn generate_draft(
     engine: &engine::Engine,
     store: &Mutex<store::Store>,
@@ -317,18 +480,116 @@ pub fn generate_draft(
             SamplingSource::Settings { .. } => guard.settings()?,
             SamplingSource::Given(_) => store::Settings::default(),
         };
-        let plan = Plan::new(engine.info(), request.profile, request.sampling, &settings);
+        let template = chosen_template(&guard, &loaded.episode, request.template.as_deref())?;
+        let plan = Plan::new(
+            engine.info(),
+            request.profile,
+            template,
+            request.sampling,
+            &settings,
+        );
         (draft, plan)
     };
-    generate_version(
-        engine,
-        store,
+    let job = Job {
         draft,
-        &loaded.episode,
-        &plan,
-        cancel,
-        on_delta,
-    )
+        episode: &loaded.episode,
+        plan: &plan,
+        task: &Task::Whole,
+    };
+    generate_version(engine, store, job, cancel, on_delta)
+}
+
+/// What [`regenerate_section`] rewrites, and how.
+#[derive(Debug, Clone)]
+pub struct SectionDraftRequest {
+    /// The draft open in the window.
+    pub draft: store::DraftId,
+    /// The version whose text is rewritten (the one on screen).
+    pub version: i64,
+    /// The section to write again.
+    pub section: clinical::Section,
+    /// The clinician's instruction ("más breve"), if any.
+    pub instruction: Option<String>,
+    /// The template asked for by id; `None` for the one the version was
+    /// written with, else the service's, else the built-in for the model.
+    pub template: Option<String>,
+    /// Where the sampling comes from.
+    pub sampling: SamplingSource,
+}
+
+/// The clinician's "Regenerar sección": the model writes one section of a
+/// version again, seeing the episode and the rest of the text, and the
+/// text with only that section changed becomes the draft's next version
+/// (origin `modelo`, the section and instruction recorded), checked whole.
+pub fn regenerate_section(
+    engine: &engine::Engine,
+    store: &Mutex<store::Store>,
+    request: SectionDraftRequest,
+    cancel: &engine::CancelToken,
+    on_delta: &mut dyn FnMut(&str),
+) -> Result<GeneratedVersion, Error> {
+    let (episode, plan, current) = {
+        let guard = lock_store(store);
+        let draft = guard.draft(request.draft)?;
+        let episode = crate::draft_episode(&draft)?;
+        let report = clinical::validate(&episode);
+        let loaded = crate::LoadedEpisode {
+            path: None,
+            source: draft.episode_json.clone(),
+            episode,
+            report,
+        };
+        loaded.require_valid()?;
+        let version = guard.version(request.draft, request.version)?;
+        let found = clinical::unfinish(&loaded.episode, &version.text).unwrap_or(&version.text);
+        if !clinical::sections::sections(found)
+            .iter()
+            .any(|s| s.section == request.section)
+        {
+            return Err(Error::NoSection {
+                section: request.section.title(),
+                draft: request.draft,
+                version: request.version,
+            });
+        }
+        let asked = request.template.or(version.provenance.template.clone());
+        let template = match asked {
+            // A template deleted since the version was written: the
+            // service's or the built-in, rather than refusing.
+            Some(id) => match guard.template(&id) {
+                Ok(t) => Some(t),
+                Err(store::Error::NoSuchTemplate(_)) => {
+                    chosen_template(&guard, &loaded.episode, None)?
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => chosen_template(&guard, &loaded.episode, None)?,
+        };
+        let settings = match request.sampling {
+            SamplingSource::Settings { .. } => guard.settings()?,
+            SamplingSource::Given(_) => store::Settings::default(),
+        };
+        let plan = Plan::new(
+            engine.info(),
+            ProfileChoice::Auto,
+            template,
+            request.sampling,
+            &settings,
+        );
+        (loaded.episode, plan, version.text)
+    };
+    let task = Task::Section {
+        current,
+        section: request.section,
+        instruction: request.instruction,
+    };
+    let job = Job {
+        draft: request.draft,
+        episode: &episode,
+        plan: &plan,
+        task: &task,
+    };
+    generate_version(engine, store, job, cancel, on_delta)
 }
 
 /// The store shared by a generation and its caller, locked. A panic while

@@ -31,8 +31,9 @@ pub use desk::{
     render, review_version, save_edit, write_deterministic, Format, CLIPBOARD,
 };
 pub use generate::{
-    generate, generate_draft, generate_version, lock_store, profile_for, sampling_for,
-    DraftRequest, Generated, GeneratedVersion, Plan, ProfileChoice, SamplingSource,
+    chosen_template, generate, generate_draft, lock_store, profile_for, regenerate_section,
+    sampling_for, DraftRequest, Generated, GeneratedVersion, Plan, ProfileChoice, SamplingSource,
+    SectionDraftRequest, Task,
 };
 
 /// Why an action could not be done. Spanish, naming the file or the
@@ -94,6 +95,18 @@ pub enum Error {
     /// The episode does not fit the model's context even shortened.
     #[error(transparent)]
     Prompt(#[from] clinical::PromptError),
+    /// A section was asked to be rewritten that the text does not have.
+    #[error(
+        "la versión {version} del borrador {draft} no tiene la sección «{section}»: su título debe estar solo en una línea; elija otra sección o regenere el texto completo"
+    )]
+    NoSection {
+        /// The section's title.
+        section: &'static str,
+        /// The draft.
+        draft: store::DraftId,
+        /// The version.
+        version: i64,
+    },
 }
 
 impl Error {
@@ -110,6 +123,7 @@ impl Error {
             Error::Store(source) => ErrorKind::Store(source.kind()),
             Error::Engine(source) => ErrorKind::Engine(source.kind()),
             Error::Prompt(_) => ErrorKind::EpisodioNoCabe,
+            Error::NoSection { .. } => ErrorKind::SeccionInexistente,
         }
     }
 }
@@ -125,6 +139,8 @@ kinds::error_kind! {
         EpisodioConErrores => "episodio_con_errores",
         /// [`Error::Prompt`].
         EpisodioNoCabe => "episodio_no_cabe",
+        /// [`Error::NoSection`].
+        SeccionInexistente => "seccion_inexistente",
     }
     from {
         /// [`Error::Import`], [`Error::Form`], [`Error::Stored`].
@@ -271,6 +287,11 @@ pub fn deterministic(episode: &Episode) -> Checked {
     check_text(episode, &clinical::draft(episode))
 }
 
+/// The deterministic epicrisis as a service template shapes it, checked.
+pub fn deterministic_with(episode: &Episode, template: &clinical::Template) -> Checked {
+    check_text(episode, &clinical::draft_with(episode, template))
+}
+
 /// Checks a text (typically a model's, after editing) against the episode.
 pub fn check_text(episode: &Episode, text: &str) -> Checked {
     let review = clinical::review(episode, text);
@@ -335,7 +356,7 @@ mod tests {
         };
         let (mut store, _) = store::Store::open(&dir.path().join("e.sqlite3"), options).unwrap();
         let loaded = load_episode(&data("episodes/neumonia.json")).unwrap();
-        let (version, checked) = write_deterministic(&mut store, &loaded, None).unwrap();
+        let (version, checked) = write_deterministic(&mut store, &loaded, None, None).unwrap();
         assert_eq!(version.text, checked.text);
         assert_eq!(version.findings, checked.findings);
         let draft = store.draft(version.draft_id).unwrap();
@@ -353,7 +374,7 @@ mod tests {
             store::Store::open(&dir.path().join("e.sqlite3"), store::OpenOptions::default())
                 .unwrap();
         let file = load_episode(&data("bad/fechas_invertidas.json")).unwrap();
-        let error = write_deterministic(&mut store, &file, None).unwrap_err();
+        let error = write_deterministic(&mut store, &file, None, None).unwrap_err();
         assert_eq!(error.kind(), "episodio_con_errores");
         let message = error.to_string();
         assert!(

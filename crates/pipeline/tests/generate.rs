@@ -78,6 +78,7 @@ fn the_window_generation_takes_the_settings_with_its_seed_into_the_draft() {
         loaded: &loaded,
         current: None,
         profile: pipeline::ProfileChoice::Auto,
+        template: None,
         sampling: pipeline::SamplingSource::Settings { seed: 1234 },
     };
     let mut streamed = String::new();
@@ -93,16 +94,19 @@ fn the_window_generation_takes_the_settings_with_its_seed_into_the_draft() {
     let plan = pipeline::Plan::new(
         engine.info(),
         pipeline::ProfileChoice::Auto,
+        None,
         pipeline::SamplingSource::Settings { seed: 1234 },
         &settings,
     );
-    assert_eq!(plan.profile, clinical::Profile::Instruct);
+    assert_eq!(plan.profile(), clinical::Profile::Instruct);
+    assert_eq!(plan.template.id, "general");
     assert_eq!(
         (plan.sampling.seed, plan.sampling.max_new_tokens),
         (1234, 8)
     );
-    assert_eq!(written.generated.profile, plan.profile);
+    assert_eq!(written.generated.profile, plan.profile());
     let version = &written.version;
+    assert_eq!(version.provenance.template.as_deref(), Some("general"));
     assert_eq!(version.provenance.seed, Some(1234));
     assert_eq!(version.provenance.profile.as_deref(), Some("instruct"));
     assert_eq!(
@@ -118,6 +122,7 @@ fn the_window_generation_takes_the_settings_with_its_seed_into_the_draft() {
         loaded: &loaded,
         current: Some(version.draft_id),
         profile: pipeline::ProfileChoice::Auto,
+        template: None,
         sampling: pipeline::SamplingSource::Given(plan.sampling.clone()),
     };
     let second = pipeline::generate_draft(
@@ -142,6 +147,7 @@ fn the_window_generation_takes_the_settings_with_its_seed_into_the_draft() {
             loaded: &other,
             current: Some(version.draft_id),
             profile: pipeline::ProfileChoice::Fixed(clinical::Profile::Finetuned),
+            template: None,
             sampling: pipeline::SamplingSource::Given(plan.sampling.clone()),
         },
         &engine::CancelToken::new(),
@@ -168,6 +174,7 @@ fn an_episode_with_errors_is_refused_before_the_model_or_the_store_is_touched() 
             loaded: &loaded,
             current: None,
             profile: pipeline::ProfileChoice::Auto,
+            template: None,
             sampling: pipeline::SamplingSource::Settings { seed: 1 },
         },
         &engine::CancelToken::new(),
@@ -205,6 +212,7 @@ fn a_failed_save_completes_the_version_with_the_text_so_far() {
             loaded: &loaded,
             current: None,
             profile: pipeline::ProfileChoice::Auto,
+            template: None,
             sampling: pipeline::SamplingSource::Given(sampling),
         },
         &engine::CancelToken::new(),
@@ -250,4 +258,105 @@ fn a_failed_save_completes_the_version_with_the_text_so_far() {
     // Nothing for the next open to find.
     let (_, report) = store::Store::open(&db, store::OpenOptions::default()).unwrap();
     assert!(report.interrupted.is_empty(), "{:?}", report.interrupted);
+}
+
+/// "Regenerar sección": the model rewrites one section of a version; the
+/// new version keeps every other byte, records the section and the
+/// instruction, and reuses the prompt prefix the engine already holds.
+#[test]
+fn one_section_is_rewritten_and_the_rest_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let engine = engine();
+    let loaded = episode("episodes/neumonia.json");
+    let (first, _) = pipeline::write_deterministic(
+        &mut pipeline::lock_store(&store),
+        &loaded,
+        None,
+        Some("general"),
+    )
+    .unwrap();
+    assert_eq!(first.provenance.template.as_deref(), Some("general"));
+    let sampling = engine::Sampling {
+        max_new_tokens: 12,
+        ..engine::Sampling::default()
+    };
+    // A whole generation first, as in the window: its prompt is the
+    // section prompt's prefix.
+    pipeline::generate_draft(
+        &engine,
+        &store,
+        pipeline::DraftRequest {
+            loaded: &loaded,
+            current: Some(first.draft_id),
+            profile: pipeline::ProfileChoice::Auto,
+            template: Some("general".into()),
+            sampling: pipeline::SamplingSource::Given(sampling.clone()),
+        },
+        &engine::CancelToken::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut streamed = String::new();
+    let rewritten = pipeline::regenerate_section(
+        &engine,
+        &store,
+        pipeline::SectionDraftRequest {
+            draft: first.draft_id,
+            version: first.number,
+            section: clinical::Section::Evolucion,
+            instruction: Some("más breve".into()),
+            template: None,
+            sampling: pipeline::SamplingSource::Given(sampling),
+        },
+        &engine::CancelToken::new(),
+        &mut |delta| streamed.push_str(delta),
+    )
+    .unwrap();
+    let version = &rewritten.version;
+    assert_eq!((version.number, version.origin), (3, store::Origin::Modelo));
+    assert_eq!(version.provenance.section.as_deref(), Some("evolucion"));
+    assert_eq!(version.provenance.instruction.as_deref(), Some("más breve"));
+    assert_eq!(version.provenance.template.as_deref(), Some("general"));
+    assert_eq!(
+        rewritten.generated.section,
+        Some(clinical::Section::Evolucion)
+    );
+    assert!(
+        rewritten.generated.stats.reused_tokens > 0,
+        "{:?}",
+        rewritten.generated.stats
+    );
+    let before = clinical::sections::sections(&first.text);
+    let after = clinical::sections::sections(&version.text);
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b.section, a.section);
+        if a.section == clinical::Section::Evolucion {
+            assert_eq!(
+                &version.text[a.body.clone()],
+                clinical::sections::section_reply(&streamed, a.section)
+            );
+        } else {
+            assert_eq!(&first.text[b.body.clone()], &version.text[a.body.clone()]);
+        }
+    }
+    // A section the text does not have is refused by name.
+    let error = pipeline::regenerate_section(
+        &engine,
+        &store,
+        pipeline::SectionDraftRequest {
+            draft: first.draft_id,
+            version: first.number,
+            section: clinical::Section::Identificacion,
+            instruction: None,
+            template: None,
+            sampling: pipeline::SamplingSource::Settings { seed: 1 },
+        },
+        &engine::CancelToken::new(),
+        &mut |_| panic!("the model ran"),
+    )
+    .unwrap_err();
+    assert_eq!(error.kind(), "seccion_inexistente");
+    assert!(error.to_string().contains("«Identificación»"), "{error}");
 }

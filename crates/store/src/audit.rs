@@ -44,6 +44,10 @@ pub enum Action {
     Backup,
     /// Settings changed (the keys are in the detail).
     SettingsChanged,
+    /// A service template was saved (new, changed or imported).
+    TemplateSaved,
+    /// A service template was deleted.
+    TemplateDeleted,
 }
 
 stored_as_text!(Action, "la acción de una línea de auditoría", {
@@ -58,6 +62,8 @@ stored_as_text!(Action, "la acción de una línea de auditoría", {
     Purged => "purged",
     Interrupted => "interrupted",
     InterruptionResumed => "interruption_resumed",
+    TemplateSaved => "template_saved",
+    TemplateDeleted => "template_deleted",
     InterruptionDiscarded => "interruption_discarded",
     Backup => "backup",
     SettingsChanged => "settings_changed",

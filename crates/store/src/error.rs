@@ -86,6 +86,20 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// No template has this id (deleted, or from another PC).
+    #[error("no existe la plantilla «{0}»; elija otra en la lista")]
+    NoSuchTemplate(String),
+    /// A built-in template cannot be replaced or deleted.
+    #[error("la plantilla «{0}» viene con la aplicación y no se puede modificar ni eliminar; duplíquela con otro identificador")]
+    BuiltinTemplate(String),
+    /// A template that does not pass its own checks.
+    #[error("la plantilla «{id}» no es válida: {reason}")]
+    Template {
+        /// The template's id.
+        id: String,
+        /// The field that is wrong and what to do, in Spanish.
+        reason: String,
+    },
     /// The clinician cancelled a model copy; nothing was left half-written.
     #[error("se canceló la copia del modelo; no quedó ningún archivo a medias")]
     Cancelled,
@@ -137,6 +151,9 @@ impl Error {
             Error::Transition { .. } => ErrorKind::TransicionInvalida,
             Error::NotGenerating(_) => ErrorKind::SinGeneracion,
             Error::Setting { .. } => ErrorKind::AjusteInvalido,
+            Error::NoSuchTemplate(_) => ErrorKind::PlantillaInexistente,
+            Error::BuiltinTemplate(_) => ErrorKind::PlantillaIncorporada,
+            Error::Template { .. } => ErrorKind::PlantillaInvalida,
             Error::Cancelled => ErrorKind::Cancelado,
             Error::Io { .. } => ErrorKind::Archivo,
             Error::UnknownValue { .. } => ErrorKind::ValorDesconocido,
@@ -210,6 +227,12 @@ kinds::error_kind! {
         SinGeneracion => "sin_generacion",
         /// [`Error::Setting`].
         AjusteInvalido => "ajuste_invalido",
+        /// [`Error::NoSuchTemplate`].
+        PlantillaInexistente => "plantilla_inexistente",
+        /// [`Error::BuiltinTemplate`].
+        PlantillaIncorporada => "plantilla_incorporada",
+        /// [`Error::Template`].
+        PlantillaInvalida => "plantilla_invalida",
         /// [`Error::Cancelled`].
         Cancelado => "cancelado",
         /// [`Error::Io`].

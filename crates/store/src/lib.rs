@@ -41,6 +41,7 @@ mod records;
 mod schema;
 mod settings;
 mod store;
+mod templates;
 mod time;
 mod versions;
 

@@ -151,6 +151,14 @@ pub struct Provenance {
     pub seed: Option<u64>,
     /// The prompt profile (`finetuned` or `instruct`).
     pub profile: Option<String>,
+    /// The service template's id.
+    pub template: Option<String>,
+    /// For a rewrite of one section: which (`clinical::Section::key`).
+    pub section: Option<String>,
+    /// For a rewrite of one section: the clinician's instruction.
+    pub instruction: Option<String>,
+    /// How the episode was shortened to fit the model's context, if it was.
+    pub shortening: Option<clinical::Shortening>,
 }
 
 /// One text of a draft, numbered from 1 within the draft.

@@ -114,6 +114,20 @@ const MIGRATIONS: &[&str] = &[
                      ORDER BY v.number DESC LIMIT 1), '')
     FROM drafts d JOIN episodes e ON e.id = d.episode_id;
     "#,
+    // 3: service templates, and what a version was written with: the
+    // template, the section rewritten and the clinician's instruction, and
+    // how the prompt was shortened to fit.
+    r#"
+    CREATE TABLE templates (
+        id         TEXT PRIMARY KEY,
+        json       TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    ALTER TABLE versions ADD COLUMN template TEXT;
+    ALTER TABLE versions ADD COLUMN section TEXT;
+    ALTER TABLE versions ADD COLUMN instruction TEXT;
+    ALTER TABLE versions ADD COLUMN shortening TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

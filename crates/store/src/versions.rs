@@ -229,8 +229,10 @@ pub(crate) fn insert_version(
     let p = &version.provenance;
     conn.prepare_cached(
         "INSERT INTO versions (draft_id, number, origin, state, text, model_file, model_sha256,
-         sampling, seed, profile, timings, findings, restored_from, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+         sampling, seed, profile, timings, findings, restored_from, created_at, updated_at,
+         template, section, instruction, shortening)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14,
+                 ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         draft,
@@ -246,7 +248,13 @@ pub(crate) fn insert_version(
         version.timings.as_ref().map(Value::to_string),
         findings_column(&version.findings)?,
         restored_from,
-        now
+        now,
+        p.template,
+        p.section,
+        p.instruction,
+        p.shortening
+            .as_ref()
+            .and_then(|s| serde_json::to_string(s).ok()),
     ])?;
     touch(conn, draft)?;
     Ok(number)
@@ -277,7 +285,8 @@ fn findings_from_column(text: &str) -> rusqlite::Result<Vec<Finding>> {
 }
 
 const VERSION_COLUMNS: &str = "draft_id, number, origin, state, text, model_file, model_sha256,
-    sampling, seed, profile, timings, findings, restored_from, created_at, updated_at";
+    sampling, seed, profile, timings, findings, restored_from, created_at, updated_at,
+    template, section, instruction, shortening";
 
 fn version_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
     let json = |text: Option<String>| text.and_then(|t| serde_json::from_str::<Value>(&t).ok());
@@ -293,6 +302,12 @@ fn version_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
             sampling: json(row.get(7)?),
             seed: row.get::<_, Option<i64>>(8)?.map(|s| s as u64),
             profile: row.get(9)?,
+            template: row.get(15)?,
+            section: row.get(16)?,
+            instruction: row.get(17)?,
+            shortening: row
+                .get::<_, Option<String>>(18)?
+                .and_then(|t| serde_json::from_str(&t).ok()),
         },
         timings: json(row.get(10)?),
         findings: findings_from_column(&row.get::<_, String>(11)?)?,

@@ -38,6 +38,22 @@ fn every_text_is_a_version_and_restoring_adds_one() {
         sampling: Some(json!({ "temperature": 0.2, "top_p": 0.9 })),
         seed: Some(42),
         profile: Some("instruct".into()),
+        template: Some("general".into()),
+        section: Some("evolucion".into()),
+        instruction: Some("más breve".into()),
+        shortening: Some(clinical::Shortening {
+            notes_total: 9,
+            notes_kept: 4,
+            omitted: vec![1, 2, 4, 5, 7],
+            omitted_notes: vec![
+                "día 2".into(),
+                "día 3".into(),
+                "día 5".into(),
+                "día 6".into(),
+                "día 8".into(),
+            ],
+            clipped_to_chars: 300,
+        }),
     };
     let generated = store::NewVersion {
         text: "Paciente de 67 años ...".into(),

@@ -129,15 +129,85 @@ export interface VersionView {
   /** The model file's SHA-256: which weights wrote the text. */
   model_sha256: string | null;
   restored_from: number | null;
-  timings: unknown;
+  /** Why the model stopped and the engine's figures, or the error. */
+  timings: Timings | null;
   created_at: number;
+  /** The service template the text follows. */
+  template: string | null;
+  /** For a rewrite of one section: which, and the clinician's instruction. */
+  section: SectionKey | null;
+  instruction: string | null;
+  /** How the episode was shortened to fit the model's context. */
+  shortening: Shortening | null;
+  /** The sections found in the text, in order. */
+  sections: SectionKey[];
+}
+
+export interface Timings {
+  fin?: "eos" | "max_tokens" | "stop_string" | "cancelled";
+  estadisticas?: Stats;
+  error?: string;
+  mensaje?: string;
+}
+
+export interface Stats {
+  prompt_tokens: number;
+  reused_tokens: number;
+  generated_tokens: number;
+  ttft_ms: number;
+  prefill_ms: number;
+  decode_ms: number;
+  decode_tok_s: number;
+  lookup_drafted: number;
+  lookup_accepted: number;
+}
+
+export interface Shortening {
+  notes_total: number;
+  notes_kept: number;
+  omitted: number[];
+  omitted_notes: string[];
+  clipped_to_chars: number;
+}
+
+/** The sections of an epicrisis, as `clinical::Section` serialises. */
+export type SectionKey =
+  | "identificacion"
+  | "periodo"
+  | "motivo_ingreso"
+  | "diagnosticos_ingreso"
+  | "procedimientos"
+  | "tratamiento"
+  | "evolucion"
+  | "examenes"
+  | "diagnosticos_egreso"
+  | "condicion_alta"
+  | "indicaciones";
+
+export interface Template {
+  id: string;
+  nombre: string;
+  servicios: string[];
+  perfil: "finetuned" | "instruct";
+  secciones: SectionKey[];
+  estilo: "prosa" | "lista";
+  extension: "breve" | "estandar" | "detallada";
+  instrucciones: string;
+  texto_fijo: { seccion: SectionKey; texto: string }[];
+  pie: string;
+}
+
+export interface TemplateList {
+  templates: (Template & { builtin: boolean })[];
+  /** The template the episode's service uses, if one serves it. */
+  for_service: string | null;
 }
 
 export interface Written {
   draft_id: number;
   version: VersionView;
   reason: "eos" | "max_tokens" | "stop_string" | "cancelled" | null;
-  stats: { generated_tokens: number; decode_tok_s: number; reused_tokens: number } | null;
+  stats: Stats | null;
 }
 
 /** What the window hears while the model writes; the draft the text goes
@@ -330,14 +400,31 @@ export function importRun(
   return invoke<ImportDone>("import_run", { folder, lora, fileType, progress });
 }
 
-export function generate(json: string, draftId: number | null, onEvent: (e: GenerationEvent) => void) {
+export function generate(
+  json: string,
+  draftId: number | null,
+  template: string | null,
+  onEvent: (e: GenerationEvent) => void,
+) {
   const events = new Channel<GenerationEvent>();
   events.onmessage = onEvent;
-  return invoke<Written>("generate", { json, draftId, events });
+  return invoke<Written>("generate", { json, draftId, template, events });
+}
+export interface SectionAsk {
+  draftId: number;
+  version: number;
+  section: SectionKey;
+  instruction: string | null;
+  template: string | null;
+}
+export function generateSection(ask: SectionAsk, onEvent: (e: GenerationEvent) => void) {
+  const events = new Channel<GenerationEvent>();
+  events.onmessage = onEvent;
+  return invoke<Written>("generate_section", { ...ask, events });
 }
 export const generateStop = () => invoke<boolean>("generate_stop");
-export const draftDeterministic = (json: string, draftId: number | null) =>
-  invoke<Written>("draft_deterministic", { json, draftId });
+export const draftDeterministic = (json: string, draftId: number | null, template: string | null) =>
+  invoke<Written>("draft_deterministic", { json, draftId, template });
 
 export const draftsList = (search: string, deleted = false) =>
   invoke<DraftSummary[]>("drafts_list", { search, deleted });
@@ -366,3 +453,11 @@ export const backupCreate = () => invoke<string>("backup_create");
 
 export const settingsGet = () => invoke<Settings>("settings_get");
 export const settingsSave = (settings: Settings) => invoke<void>("settings_save", { settings });
+
+export const templatesList = (service: string | null) => invoke<TemplateList>("templates_list", { service });
+export const templateSave = (template: Template) => invoke<void>("template_save", { template });
+export const templateDelete = (id: string) => invoke<void>("template_delete", { id });
+/** Writes the template to a JSON file chosen in a native dialog. */
+export const templateExport = (id: string) => invoke<string>("template_export", { id });
+/** Reads a template file chosen in a native dialog and saves it. */
+export const templateImport = () => invoke<Template>("template_import");

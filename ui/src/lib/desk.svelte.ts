@@ -6,14 +6,17 @@ import type {
   AppInfo,
   DraftSummary,
   LoadedInfo,
+  GenerationEvent,
   OpenedDraft,
   Problem,
+  SectionKey,
   Status,
+  TemplateList,
   UiError,
   VersionView,
   Written,
 } from "./backend";
-import { emptyEpisode, suggestedName, withSections, type Json } from "./episode";
+import { emptyEpisode, pendingErrors, shownProblems, suggestedName, withSections, type Json } from "./episode";
 
 export interface Notice {
   tone: "error" | "info";
@@ -49,10 +52,33 @@ export class Desk {
   notice: Notice | null = $state(null);
   /** Text being edited and not yet saved as a version. */
   pendingEdit: string | null = $state(null);
+  /** Fields the clinician has edited: their problems show at once. */
+  touched: string[] = $state([]);
+  /** Every problem shows: Generar was pressed, or the episode came from a
+   * file or a draft. A new, empty episode starts calm. */
+  revealAll = $state(false);
+  /** Every template, and the one the episode's service uses. */
+  templates: TemplateList | null = $state(null);
+  /** The template chosen beside Generar; null: the service's, else the
+   * built-in for the model. */
+  templateId: string | null = $state(null);
+  /** The section the model is rewriting, while it writes. */
+  rewriting: SectionKey | null = $state(null);
+  /** What long work is doing now ("Exportando PDF…"), for the spinner. */
+  busy: string | null = $state(null);
 
   private checkTimer: ReturnType<typeof setTimeout> | undefined;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private editTimer: ReturnType<typeof setTimeout> | undefined;
+
+  get shownProblems(): Problem[] {
+    return shownProblems(this.problems, this.touched, this.revealAll);
+  }
+
+  /** Errors not shown yet; their fields are marked as needed. */
+  get pendingErrors(): Problem[] {
+    return pendingErrors(this.problems, this.touched, this.revealAll);
+  }
 
   get hasErrors(): boolean {
     return this.formError !== null || this.problems.some((p) => p.severity === "error");
@@ -88,8 +114,11 @@ export class Desk {
         return;
       }
       const saved = await api.formLoad();
-      if (saved) this.setEpisode(JSON.parse(saved), false);
-      else await this.check();
+      if (saved) {
+        this.setEpisode(JSON.parse(saved), false);
+        // A form left half-filled shows what it still lacks.
+        this.revealAll = true;
+      } else await this.check();
       this.model = await api.modelStatus();
       await this.refreshDrafts();
     } catch (error) {
@@ -104,8 +133,10 @@ export class Desk {
     this.changed(save);
   }
 
-  /** Called on every edit: validates soon and autosaves a little later. */
-  changed(save = true) {
+  /** Called on every edit: validates soon and autosaves a little later.
+   * `path` is the field edited, whose problems show from now on. */
+  changed(save = true, path?: string) {
+    if (path !== undefined && !this.touched.includes(path)) this.touched = [...this.touched, path];
     clearTimeout(this.checkTimer);
     this.checkTimer = setTimeout(() => this.check(), CHECK_DELAY_MS);
     if (save) {
@@ -119,9 +150,25 @@ export class Desk {
       const checked = await api.episodeCheck(this.json());
       this.problems = checked.problems;
       this.formError = null;
+      const service = typeof this.episode?.atencion?.servicio === "string" ? this.episode.atencion.servicio : null;
+      if (this.templates === null || service !== this.templateService) await this.loadTemplates();
     } catch (error) {
       this.formError = api.asUiError(error);
       this.problems = [];
+    }
+  }
+
+  private templateService: string | null = null;
+
+  /** The templates, with the one the episode's service uses. */
+  async loadTemplates() {
+    const service = typeof this.episode?.atencion?.servicio === "string" ? this.episode.atencion.servicio : null;
+    this.templateService = service;
+    try {
+      this.templates = await api.templatesList(service);
+      if (this.templateId && !this.templates.templates.some((t) => t.id === this.templateId)) this.templateId = null;
+    } catch (error) {
+      this.fail(error);
     }
   }
 
@@ -138,6 +185,7 @@ export class Desk {
       const imported = await api.episodeImport();
       this.draft = null;
       this.version = null;
+      this.revealAll = true;
       this.setEpisode(JSON.parse(imported.source));
       this.say(`Episodio importado desde ${imported.path}.`);
     } catch (error) {
@@ -151,6 +199,7 @@ export class Desk {
       const value = JSON.parse(text);
       this.draft = null;
       this.version = null;
+      this.revealAll = true;
       this.setEpisode(value);
       this.say("Episodio pegado en el formulario.");
       return true;
@@ -178,6 +227,9 @@ export class Desk {
       this.draft = null;
       this.version = null;
       this.episode = emptyEpisode();
+      this.touched = [];
+      this.revealAll = false;
+      this.templateId = null;
       await this.check();
     } catch (error) {
       this.fail(error);
@@ -186,20 +238,56 @@ export class Desk {
 
   // ---- writing the epicrisis ----
 
+  /** Asking to write shows every problem the episode still has. */
+  private readyToWrite(): boolean {
+    this.revealAll = true;
+    return !this.hasErrors;
+  }
+
   async generate() {
-    if (this.generating || this.hasErrors) return;
+    if (this.generating || !this.readyToWrite()) return;
     await this.flushEdit();
+    await this.streamed(() =>
+      api.generate(this.json(), this.draft?.summary.id ?? null, this.templateId, (event) => this.heard(event)),
+    );
+  }
+
+  /** "Regenerar sección": the model writes one section of the shown
+   * version again, with the clinician's instruction; the rest is kept. */
+  async regenerateSection(section: SectionKey, instruction: string) {
+    if (this.generating || !this.draft || !this.version || !this.readyToWrite()) return;
+    await this.flushEdit();
+    const ask = {
+      draftId: this.draft.summary.id,
+      version: this.version.number,
+      section,
+      instruction: instruction.trim() || null,
+      template: this.templateId,
+    };
+    this.rewriting = section;
+    try {
+      await this.streamed(() => api.generateSection(ask, (event) => this.heard(event)));
+    } finally {
+      this.rewriting = null;
+    }
+  }
+
+  private heard(event: GenerationEvent) {
+    if (event.event === "delta") {
+      this.streaming = (this.streaming ?? "") + event.text;
+      this.live = { tokens: event.tokens, elapsedMs: event.elapsed_ms, tokensPerS: event.tokens_per_s };
+    }
+  }
+
+  /** A model's writing: the text streams in, then becomes the shown
+   * version; on failure the draft is read again (the text so far was kept). */
+  private async streamed(write: () => Promise<Written>) {
     this.notice = null;
     this.streaming = "";
     this.live = { tokens: 0, elapsedMs: 0, tokensPerS: 0 };
     this.lastReason = null;
     try {
-      const written = await api.generate(this.json(), this.draft?.summary.id ?? null, (event) => {
-        if (event.event === "delta") {
-          this.streaming = (this.streaming ?? "") + event.text;
-          this.live = { tokens: event.tokens, elapsedMs: event.elapsed_ms, tokensPerS: event.tokens_per_s };
-        }
-      });
+      const written = await write();
       this.lastReason = written.reason;
       await this.showWritten(written);
       if (written.reason === "cancelled") this.say("Generación detenida: se guardó el texto producido hasta ahí.");
@@ -221,10 +309,10 @@ export class Desk {
   }
 
   async deterministic() {
-    if (this.hasErrors) return;
+    if (!this.readyToWrite()) return;
     await this.flushEdit();
     try {
-      const written = await api.draftDeterministic(this.json(), this.draft?.summary.id ?? null);
+      const written = await api.draftDeterministic(this.json(), this.draft?.summary.id ?? null, this.templateId);
       await this.showWritten(written);
       await this.refreshDrafts();
     } catch (error) {
@@ -264,7 +352,9 @@ export class Desk {
       this.draft = opened;
       const versions = opened.versions;
       this.version = versions.find((v) => v.number === number) ?? versions[versions.length - 1] ?? null;
+      this.templateId = this.version?.template ?? this.templateId;
       if (this.json() !== opened.episode_json) {
+        this.revealAll = true;
         this.episode = withSections(JSON.parse(opened.episode_json));
         await this.check();
         await this.saveForm();
@@ -367,6 +457,7 @@ export class Desk {
     if (!this.draft || !this.version) return;
     await this.flushEdit();
     const extension = { pdf: "pdf", texto: "txt", markdown: "md" }[format];
+    this.busy = format === "pdf" ? "Generando el PDF…" : "Exportando…";
     try {
       const path = await api.exportVersion(
         this.draft.summary.id,
@@ -377,6 +468,8 @@ export class Desk {
       this.say(`Epicrisis exportada a ${path}.`);
     } catch (error) {
       this.fail(error);
+    } finally {
+      this.busy = null;
     }
   }
 

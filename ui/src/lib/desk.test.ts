@@ -1,7 +1,7 @@
 // The desk's actions with the Rust shell replaced: what each sends, and
 // what the window shows from the answers.
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { GenerationEvent, OpenedDraft, VersionView, Written } from "./backend";
+import type { GenerationEvent, OpenedDraft, SectionAsk, VersionView, Written } from "./backend";
 
 const calls: string[] = [];
 let opened: OpenedDraft;
@@ -22,6 +22,11 @@ function version(draft: number, number: number, text: string): VersionView {
     restored_from: null,
     timings: null,
     created_at: 0,
+    template: null,
+    section: null,
+    instruction: null,
+    shortening: null,
+    sections: [],
   };
 }
 
@@ -42,8 +47,17 @@ vi.mock("./backend", async (original) => {
       calls.push(`draft_open ${id}`);
       return opened;
     }),
-    generate: vi.fn(async (_json: string, draftId: number | null, onEvent: (e: GenerationEvent) => void) => {
-      calls.push(`generate ${draftId}`);
+    templatesList: vi.fn(async (service: string | null) => {
+      calls.push(`templates_list ${service}`);
+      return { templates: [], for_service: null };
+    }),
+    generateSection: vi.fn(async (ask: SectionAsk, onEvent: (e: GenerationEvent) => void) => {
+      calls.push(`generate_section ${JSON.stringify(ask)}`);
+      onEvent({ event: "delta", text: "Estable.", tokens: 1, elapsed_ms: 5, tokens_per_s: 200 });
+      return nextWritten;
+    }),
+    generate: vi.fn(async (_json: string, draftId: number | null, template: string | null, onEvent: (e: GenerationEvent) => void) => {
+      calls.push(`generate ${draftId} ${template}`);
       let tokens = 0;
       for (const text of deltas) {
         tokens += 1;
@@ -51,8 +65,8 @@ vi.mock("./backend", async (original) => {
       }
       return nextWritten;
     }),
-    draftDeterministic: vi.fn(async (_json: string, draftId: number | null) => {
-      calls.push(`draft_deterministic ${draftId}`);
+    draftDeterministic: vi.fn(async (_json: string, draftId: number | null, template: string | null) => {
+      calls.push(`draft_deterministic ${draftId} ${template}`);
       return nextWritten;
     }),
   };
@@ -96,7 +110,7 @@ describe("the desk", () => {
     deltas = ["Paciente ", "de 67 años."];
     const seen: (string | null)[] = [];
     const { generate } = await import("./backend");
-    vi.mocked(generate).mockImplementationOnce(async (_json, draftId, onEvent) => {
+    vi.mocked(generate).mockImplementationOnce(async (_json, draftId, _template, onEvent) => {
       calls.push(`generate ${draftId}`);
       onEvent({ event: "delta", text: "Paciente ", tokens: 1, elapsed_ms: 5, tokens_per_s: 200 });
       seen.push(desk.streaming);
@@ -125,7 +139,7 @@ describe("the desk", () => {
     opened = draftWith(9, [version(9, 1, "nueva")]);
     nextWritten = { draft_id: 9, version: version(9, 1, "nueva"), reason: null, stats: null };
     await desk.deterministic();
-    expect(calls).toContain("draft_deterministic 4");
+    expect(calls).toContain("draft_deterministic 4 null");
     expect(calls).toContain("draft_open 9");
     expect(desk.draft?.summary.id).toBe(9);
     expect(desk.version?.text).toBe("nueva");
@@ -168,5 +182,46 @@ describe("the desk", () => {
     expect(desk.notice?.tone).toBe("error");
     expect(desk.notice?.text).toContain("no es JSON válido");
     expect(desk.json()).toBe(before);
+  });
+
+  it("rewrites one section with the instruction and the chosen template", async () => {
+    const desk = new Desk();
+    desk.draft = draftWith(4, [version(4, 1, "Evolución\nFebril.")]);
+    desk.version = desk.draft.versions[0];
+    desk.episode = JSON.parse(desk.draft.episode_json);
+    desk.templateId = "medicina";
+    const during: (string | null)[] = [];
+    const { generateSection } = await import("./backend");
+    vi.mocked(generateSection).mockImplementationOnce(async (ask, onEvent) => {
+      calls.push(`generate_section ${JSON.stringify(ask)}`);
+      onEvent({ event: "delta", text: "Estable.", tokens: 1, elapsed_ms: 5, tokens_per_s: 200 });
+      during.push(desk.rewriting, desk.streaming);
+      return nextWritten;
+    });
+    nextWritten = { draft_id: 4, version: { ...version(4, 2, "Evolución\nEstable."), section: "evolucion" }, reason: "eos", stats: null };
+    await desk.regenerateSection("evolucion", "  más breve ");
+    expect(calls).toContain(
+      'generate_section {"draftId":4,"version":1,"section":"evolucion","instruction":"más breve","template":"medicina"}',
+    );
+    expect(during).toEqual(["evolucion", "Estable."]);
+    expect(desk.rewriting).toBeNull();
+    expect(desk.version?.number).toBe(2);
+  });
+
+  it("starts calm and shows every problem once the clinician asks to write", async () => {
+    const desk = new Desk();
+    checkProblems = [
+      { path: "paciente.sexo", message: "falta el sexo", severity: "error" },
+      { path: "atencion.fecha_alta", message: "falta el alta", severity: "error" },
+    ];
+    await desk.check();
+    expect(desk.shownProblems).toEqual([]);
+    expect(desk.pendingErrors).toHaveLength(2);
+    desk.changed(false, "paciente.sexo");
+    expect(desk.shownProblems.map((p) => p.path)).toEqual(["paciente.sexo"]);
+    await desk.generate();
+    expect(desk.shownProblems).toHaveLength(2);
+    expect(desk.pendingErrors).toEqual([]);
+    await desk.newEpisode().catch(() => {});
   });
 });

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { emptyEpisode, getPath, parseInput, problemsUnder, setPath, suggestedName, withSections } from "./episode";
+import type { Problem } from "./backend";
+import {
+  emptyEpisode,
+  getPath,
+  parseInput,
+  pendingErrors,
+  problemsUnder,
+  setPath,
+  shownProblems,
+  suggestedName,
+  withSections,
+} from "./episode";
 
 describe("episode helpers", () => {
   it("gives an imported episode every section and keeps unknown keys", () => {
@@ -37,5 +48,26 @@ describe("episode helpers", () => {
   it("names files after the attention id", () => {
     expect(suggestedName({ id_atencion: "HBL-2026/004812" }, "json")).toBe("HBL-2026-004812.json");
     expect(suggestedName({}, "pdf")).toBe("episodio.pdf");
+  });
+
+  it("keeps a new episode calm: problems appear per touched field, all once asked", () => {
+    const problems: Problem[] = [
+      { path: "paciente.sexo", message: "falta el sexo", severity: "error" },
+      { path: "atencion.fecha_alta", message: "falta la fecha de alta", severity: "error" },
+      { path: "diagnostico_egreso", message: "falta un diagnóstico", severity: "error" },
+      { path: "diagnostico_egreso[0].codigo", message: "código extraño", severity: "advertencia" },
+      { path: "", message: "episodio vacío", severity: "error" },
+    ];
+    expect(shownProblems(problems, [], false)).toEqual([]);
+    expect(pendingErrors(problems, [], false)).toHaveLength(4);
+    const touched = ["paciente.sexo", "diagnostico_egreso"];
+    expect(shownProblems(problems, touched, false).map((p) => p.path)).toEqual([
+      "paciente.sexo",
+      "diagnostico_egreso",
+      "diagnostico_egreso[0].codigo",
+    ]);
+    expect(pendingErrors(problems, touched, false).map((p) => p.path)).toEqual(["atencion.fecha_alta", ""]);
+    expect(shownProblems(problems, [], true)).toEqual(problems);
+    expect(pendingErrors(problems, [], true)).toEqual([]);
   });
 });

@@ -186,3 +186,25 @@ export function suggestedName(episode: Json, extension: string): string {
   const id = String(episode?.id_atencion ?? "episodio").replace(/[^\p{L}\p{N}_-]+/gu, "-");
   return `${id}.${extension}`;
 }
+
+/** Whether a problem at `problem` belongs to the field or list at `touched`
+ * (the same path, one inside the other). */
+function related(problem: string, touched: string): boolean {
+  const inside = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
+  return problem !== "" && (inside(problem, touched) || inside(touched, problem));
+}
+
+/** The problems to show now. A new, empty episode is calm: a field's
+ * problems appear once it was touched, and every problem once the
+ * clinician asks to write (or the episode came from a file). */
+export function shownProblems(problems: Problem[], touched: string[], revealAll: boolean): Problem[] {
+  if (revealAll) return problems;
+  return problems.filter((p) => touched.some((t) => related(p.path, t)));
+}
+
+/** The errors not shown yet: their fields are marked as needed. */
+export function pendingErrors(problems: Problem[], touched: string[], revealAll: boolean): Problem[] {
+  if (revealAll) return [];
+  const shown = new Set(shownProblems(problems, touched, false));
+  return problems.filter((p) => p.severity === "error" && !shown.has(p));
+}

@@ -1,3 +1,4 @@
+import { displayMoment } from "./dates";
 // Pure text helpers for the epicrisis pane: cutting a text into plain and
 // marked pieces for the findings, and a word diff between two versions.
 import type { FindingView } from "./backend";
@@ -127,12 +128,7 @@ export function bytes(n: number): string {
   return `${value.toLocaleString("es-CL", { maximumFractionDigits: 1 })} ${units[unit]}`;
 }
 
+/** "DD/MM/AAAA HH:MM" whatever the system's locale (see dates.ts). */
 export function dateTime(ms: number): string {
-  return new Date(ms).toLocaleString("es-CL", {
-    day: "2-digit",
-    month: "2-digit",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
+  return displayMoment(ms);
 }

@@ -8,12 +8,14 @@ use crate::items;
 use crate::text::NOT_RECORDED;
 
 use super::{ChatMessage, Neutralised, Profile, Role};
+use crate::template::{Style, Template};
 
 pub(super) fn render(
     episode: &Episode,
-    profile: Profile,
+    template: &Template,
     selection: Option<(&[usize], usize)>,
 ) -> (Vec<ChatMessage>, Vec<Neutralised>) {
+    let profile = template.perfil;
     let notes: Vec<(usize, String)> = episode
         .evolucion_resumen
         .iter()
@@ -37,11 +39,12 @@ pub(super) fn render(
     let mut neutralised = Vec::new();
     let data = neutralise(&data, &mut neutralised);
     let (system, user) = profile.texts();
+    let system = system_text(system, template, &mut neutralised);
     (
         vec![
             ChatMessage {
                 role: Role::System,
-                content: system.trim_end().to_string(),
+                content: system,
             },
             ChatMessage {
                 role: Role::User,
@@ -51,6 +54,36 @@ pub(super) fn render(
         neutralised,
     )
 }
+
+/// The system prompt with the template's sections, style and length (the
+/// instruct profile's placeholders) and the service's own instructions.
+fn system_text(system: &str, template: &Template, neutralised: &mut Vec<Neutralised>) -> String {
+    let titles: Vec<&str> = template
+        .model_sections()
+        .iter()
+        .map(|s| s.title())
+        .collect();
+    let style = match template.estilo {
+        Style::Prosa => "Dentro de cada sección escribe en prosa clara, sin viñetas.",
+        Style::Lista => "Dentro de cada sección escribe líneas breves que empiezan con \"- \".",
+    };
+    let mut text = system
+        .trim_end()
+        .replace("{secciones}", &titles.join("; "))
+        .replace("{estilo}", style)
+        .replace("{extension}", template.extension.instruction());
+    let own = template.instrucciones.trim();
+    if !own.is_empty() {
+        // The service's words are trusted more than the episode's, but a
+        // template token in them would still end the system turn.
+        let own = neutralise(own, neutralised);
+        text.push_str("\n\n");
+        text.push_str(SERVICE.trim_end().replace("{instrucciones}", &own).as_str());
+    }
+    text
+}
+
+const SERVICE: &str = include_str!("../../prompts/service.txt");
 
 fn note_label(note: &NotaEvolucion, body: &str) -> String {
     let date = note.fecha.as_deref().and_then(crate::date::Date::parse);
