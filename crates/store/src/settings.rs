@@ -125,16 +125,7 @@ impl Default for Settings {
 impl Store {
     /// The settings as saved now; a field never saved has its default.
     pub fn settings(&self) -> Result<Settings> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT key, value FROM settings")
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(self.err())?;
+        let rows = self.text_pairs("SELECT key, value FROM settings")?;
         let mut map = Map::new();
         for (key, value) in rows {
             let value = serde_json::from_str(&value).map_err(|e| Error::Setting {

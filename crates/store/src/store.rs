@@ -51,6 +51,15 @@ impl Store {
         |e| Error::sqlite(&self.path, e)
     }
 
+    /// Every row of a two-text-column query (`key, value`): how settings
+    /// and templates are both kept.
+    pub(crate) fn text_pairs(&self, sql: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(self.err())?;
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(self.err())
+    }
+
     /// Copies the whole database to `target` now (online backup API).
     pub fn backup_to(&mut self, target: &Path) -> Result<()> {
         if same_file(target, &self.path) {

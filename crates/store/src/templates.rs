@@ -14,16 +14,7 @@ use crate::time::Timestamp;
 impl Store {
     /// The built-in templates, then the service's own by name.
     pub fn templates(&self) -> Result<Vec<Template>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, json FROM templates")
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(self.err())?;
+        let rows = self.text_pairs("SELECT id, json FROM templates")?;
         let mut own = Vec::with_capacity(rows.len());
         for (id, text) in rows {
             // A template a newer Epicrisis wrote (a section this one does
