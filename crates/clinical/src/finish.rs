@@ -31,10 +31,7 @@ pub fn finish(episode: &Episode, text: &str) -> String {
 /// nothing; fixed text already present is not repeated.
 pub fn finish_with(episode: &Episode, template: &Template, text: &str) -> String {
     let footer = template.pie.trim();
-    let mut text = text.trim();
-    if !footer.is_empty() {
-        text = text.strip_suffix(footer).unwrap_or(text).trim_end();
-    }
+    let text = without_footer(template, text);
     let body = unfinish(episode, text).unwrap_or(text);
     let mut body = body.to_string();
     for fixed in &template.texto_fijo {
@@ -60,6 +57,21 @@ pub fn finish_with(episode: &Episode, template: &Template, text: &str) -> String
         out.push('\n');
     }
     out
+}
+
+/// [`unfinish`] for a text [`finish_with`] wrote: the template's closing
+/// line comes off too.
+pub fn unfinish_with<'t>(episode: &Episode, template: &Template, text: &'t str) -> Option<&'t str> {
+    unfinish(episode, without_footer(template, text))
+}
+
+fn without_footer<'t>(template: &Template, text: &'t str) -> &'t str {
+    let footer = template.pie.trim();
+    let text = text.trim();
+    if footer.is_empty() {
+        return text;
+    }
+    text.strip_suffix(footer).unwrap_or(text).trim_end()
 }
 
 /// The body of a text [`finish`] wrote (without the patient line and the
@@ -158,6 +170,11 @@ mod tests {
             "Paciente femenina de 75 años.\n\nEvolución\nEstable.\n\nIndicaciones al alta\nReposo.\nConsultar ante fiebre.\n\nExámenes en la ficha.\n\nControles: no consignados.\n\nDr. Jefe\n"
         );
         assert_eq!(finish_with(&e, &template, &once), once);
+        let body = unfinish_with(&e, &template, &once).unwrap();
+        assert!(
+            body.starts_with("Evolución\n") && body.ends_with("en la ficha."),
+            "{body}"
+        );
     }
 
     #[test]

@@ -38,7 +38,7 @@ mod verify;
 
 pub use draft::{draft, draft_with};
 pub use episode::Episode;
-pub use finish::{controls_block, finish, finish_with, patient_line, unfinish};
+pub use finish::{controls_block, finish, finish_with, patient_line, unfinish, unfinish_with};
 pub use import::{parse_episode, ImportError, ImportErrorKind, MAX_EPISODE_BYTES};
 pub use normalize::{normalize, route};
 pub use prompt::{

@@ -420,6 +420,9 @@ fn section_keys() -> String {
 
 /// serde's English messages, said in Spanish for the usual mistakes.
 fn explain_serde(message: &str) -> String {
+    // serde_json's position is the file's, not the field's: the field is
+    // named already.
+    let message = message.split(" at line ").next().unwrap_or(message);
     if message.starts_with("unknown variant") {
         let found = message.split('`').nth(1).unwrap_or("");
         return format!(
@@ -445,10 +448,7 @@ fn explain_serde(message: &str) -> String {
         return format!("falta el campo «{found}»");
     }
     if message.starts_with("invalid type") {
-        return format!(
-            "tipo de dato incorrecto ({})",
-            message.split(" at line").next().unwrap_or(message)
-        );
+        return format!("tipo de dato incorrecto ({message})");
     }
     format!(
         "el archivo no es JSON válido ({}); revise comillas y comas",
@@ -503,6 +503,7 @@ mod tests {
             "{e}"
         );
         assert!(e.message.contains("evolucion"), "{e}");
+        assert!(!e.message.contains("line"), "{e}");
 
         let mut v = medicina();
         v["estilo"] = "tabla".into();

@@ -219,7 +219,8 @@ impl Task {
                 section,
                 instruction,
             } => {
-                let body = clinical::unfinish(episode, current).unwrap_or(current);
+                let body =
+                    clinical::unfinish_with(episode, &plan.template, current).unwrap_or(current);
                 let request = clinical::SectionRequest {
                     current: body,
                     section: *section,
@@ -241,7 +242,7 @@ impl Task {
                 current, section, ..
             } => {
                 let reply = clinical::sections::section_reply(raw, *section);
-                match clinical::unfinish(episode, current) {
+                match clinical::unfinish_with(episode, template, current) {
                     Some(body) => {
                         let body = clinical::sections::replace_section(body, *section, &reply)
                             .unwrap_or_else(|| body.to_string());
@@ -541,8 +542,8 @@ pub fn regenerate_section(
         };
         loaded.require_valid()?;
         let version = guard.version(request.draft, request.version)?;
-        let found = clinical::unfinish(&loaded.episode, &version.text).unwrap_or(&version.text);
-        if !clinical::sections::sections(found)
+        // The same sections the window offered (found in the whole text).
+        if !clinical::sections::sections(&version.text)
             .iter()
             .any(|s| s.section == request.section)
         {
@@ -616,5 +617,36 @@ mod tests {
             sampling_for(&settings, clinical::Profile::Instruct).lookup,
             0
         );
+    }
+
+    /// A finished model text with the template's closing line, controls
+    /// that are one line: rewriting a middle section changes that section
+    /// only, and nothing the application adds is doubled.
+    #[test]
+    fn a_section_reply_replaces_only_its_section_of_a_finished_text() {
+        let episode = clinical::normalize(
+            clinical::parse_episode(br#"{"paciente": {"sexo": "F", "edad": 80}}"#).unwrap(),
+        );
+        let template = clinical::Template {
+            pie: "Dra. Jefa de Servicio".into(),
+            ..clinical::Template::general()
+        };
+        let current = clinical::finish_with(
+            &episode,
+            &template,
+            "Motivo de ingreso y antecedentes\nFiebre.\n\nEvolución\nFebril los dos primeros días.\n\nIndicaciones al alta\nReposo.",
+        );
+        assert!(current.ends_with("Controles: no consignados.\n\nDra. Jefa de Servicio\n"));
+        let task = Task::Section {
+            current: current.clone(),
+            section: clinical::Section::Evolucion,
+            instruction: Some("más breve".into()),
+        };
+        let rewritten = task.compose(&episode, &template, "Evolución:\nAfebril desde el día 3.");
+        assert_eq!(
+            rewritten,
+            current.replace("Febril los dos primeros días.", "Afebril desde el día 3.")
+        );
+        assert_eq!(task.instruction().as_deref(), Some("más breve"));
     }
 }
