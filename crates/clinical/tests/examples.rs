@@ -93,6 +93,40 @@ fn deterministic_drafts_have_no_high_severity_finding() {
     }
 }
 
+/// A service's template reshapes the draft, never its facts: in lists, in
+/// another order, with the service's fixed text, the check still finds
+/// nothing of severity alta, and every section is found again by its
+/// heading (what "Regenerar sección" relies on).
+#[test]
+fn template_drafts_have_no_high_severity_finding_and_find_their_sections() {
+    let template = clinical::Template {
+        secciones: clinical::Section::ALL.iter().rev().copied().collect(),
+        estilo: clinical::template::Style::Lista,
+        texto_fijo: vec![clinical::template::FixedText {
+            seccion: clinical::Section::Indicaciones,
+            texto: "Ante dudas, consultar en el servicio.".into(),
+        }],
+        pie: "Servicio de Medicina".into(),
+        ..clinical::Template::general()
+    };
+    for (name, episode) in examples() {
+        let episode = clinical::normalize(episode);
+        let text = clinical::draft_with(&episode, &template);
+        let findings = clinical::verify(&episode, &text);
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f.severity == clinical::Gravedad::Alta),
+            "{name}: {findings:#?}\n{text}"
+        );
+        let found: Vec<_> = clinical::sections::sections(&text)
+            .into_iter()
+            .map(|s| s.section)
+            .collect();
+        assert_eq!(found, template.secciones, "{name}");
+    }
+}
+
 #[test]
 fn unknown_keys_survive_import_and_export() {
     let json = r#"{"id_atencion": 5, "sistema_origen": "HIS-X",
