@@ -53,7 +53,7 @@ pub async fn generate(
             loaded: &loaded,
             current: draft_id,
             profile: pipeline::ProfileChoice::Auto,
-            template,
+            template: pipeline::TemplateChoice::from_id(template),
             // A new seed each time: "Regenerar" should give another text.
             sampling: pipeline::SamplingSource::Settings { seed: fresh_seed() },
         };
@@ -154,8 +154,12 @@ pub fn draft_deterministic(
 ) -> UiResult<Written> {
     let loaded = pipeline::form_episode(&json)?;
     desk.with_store(|store| {
-        let (version, _) =
-            pipeline::write_deterministic(store, &loaded, draft_id, template.as_deref())?;
+        let (version, _) = pipeline::write_deterministic(
+            store,
+            &loaded,
+            draft_id,
+            &pipeline::TemplateChoice::from_id(template),
+        )?;
         Ok(Written {
             draft_id: version.draft_id,
             version: version.into(),

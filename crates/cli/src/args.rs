@@ -35,6 +35,9 @@ pub(crate) enum Command {
         profile: ProfileArg,
         #[command(flatten)]
         sampling: SamplingArgs,
+        /// Plantilla del servicio (archivo JSON, ver docs/templates.md); sin ella, la del servicio del episodio si está guardada.
+        #[arg(long, value_name = "ARCHIVO")]
+        template: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Guarda la epicrisis como borrador nuevo, como lo hace la aplicación.
@@ -88,6 +91,9 @@ pub(crate) enum Command {
     /// Escribe la epicrisis determinista del episodio (sin modelo).
     Draft {
         episode: PathBuf,
+        /// Plantilla del servicio (archivo JSON, ver docs/templates.md).
+        #[arg(long, value_name = "ARCHIVO")]
+        template: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Guarda la epicrisis como borrador nuevo en la base de datos.

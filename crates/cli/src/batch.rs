@@ -25,6 +25,9 @@ pub struct BatchArgs {
     profile: ProfileArg,
     #[command(flatten)]
     sampling: SamplingArgs,
+    /// Plantilla del servicio (archivo JSON, ver docs/templates.md) para todos los episodios.
+    #[arg(long, value_name = "ARCHIVO")]
+    template: Option<PathBuf>,
     /// Guarda cada epicrisis como borrador, como lo hace la aplicación.
     #[arg(long)]
     save: bool,
@@ -66,6 +69,13 @@ pub fn run(args: &BatchArgs, db: Option<&Path>) -> anyhow::Result<u8> {
             return Ok(EXIT_INVALID);
         }
     };
+    let choice = match crate::input::optional_template(args.template.as_deref()) {
+        Ok(template) => models::Choice {
+            profile: args.profile.into(),
+            template,
+        },
+        Err(code) => return Ok(code),
+    };
     let store = match args.save {
         false => None,
         true => {
@@ -101,7 +111,7 @@ pub fn run(args: &BatchArgs, db: Option<&Path>) -> anyhow::Result<u8> {
             &engine,
             store.as_ref(),
             path,
-            args.profile.into(),
+            &choice,
             &sampling,
             &sampling_json,
         );
@@ -149,7 +159,7 @@ fn draft_one(
     engine: &engine::Engine,
     store: Option<&Mutex<store::Store>>,
     path: &Path,
-    profile: pipeline::ProfileChoice,
+    choice: &models::Choice,
     sampling: &engine::Sampling,
     sampling_json: &serde_json::Value,
 ) -> Row {
@@ -183,7 +193,7 @@ fn draft_one(
             Err(error) => return row(Outcome::Fallido, Some(error.to_string())),
         }
     }
-    match models::generate_with(engine, &loaded, profile, sampling, store, &mut |_| {}) {
+    match models::generate_with(engine, &loaded, choice, sampling, store, &mut |_| {}) {
         Ok((generated, saved)) => Row {
             borrador: saved.as_ref().map(|v| v.draft_id),
             version: saved.as_ref().map(|v| v.number),

@@ -7,8 +7,15 @@ use std::path::Path;
 use crate::input::{load_valid, open_store};
 use crate::output::{print_json, Format, EXIT_PROBLEMS};
 
-/// `save`: `Some(db)` to keep the result in the store.
-pub(crate) fn run(path: &Path, format: Format, save: Option<Option<&Path>>) -> anyhow::Result<u8> {
+/// `save`: `Some(db)` to keep the result in the store. `template`: the
+/// `--template` file; without it, the service's when saving (the store
+/// holds the service templates), every section otherwise.
+pub(crate) fn run(
+    path: &Path,
+    template: Option<clinical::Template>,
+    format: Format,
+    save: Option<Option<&Path>>,
+) -> anyhow::Result<u8> {
     let loaded = match load_valid(path, format, "redactar") {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
@@ -16,7 +23,11 @@ pub(crate) fn run(path: &Path, format: Format, save: Option<Option<&Path>>) -> a
     // A failed save still prints the text, so that nothing is lost.
     let saved = save.and_then(|db| {
         let mut store = open_store(db)?;
-        match pipeline::write_deterministic(&mut store, &loaded, None, None) {
+        let choice = template.clone().map_or(
+            pipeline::TemplateChoice::Service,
+            pipeline::TemplateChoice::Given,
+        );
+        match pipeline::write_deterministic(&mut store, &loaded, None, &choice) {
             Ok(saved) => {
                 let version = &saved.0;
                 eprintln!(
@@ -36,7 +47,13 @@ pub(crate) fn run(path: &Path, format: Format, save: Option<Option<&Path>>) -> a
     let save_failed = save.is_some() && saved.is_none();
     let (saved, result) = match saved {
         Some((version, checked)) => (Some(version), checked),
-        None => (None, pipeline::deterministic(&loaded.episode)),
+        None => (
+            None,
+            match &template {
+                Some(t) => pipeline::deterministic_with(&loaded.episode, t),
+                None => pipeline::deterministic(&loaded.episode),
+            },
+        ),
     };
     if save_failed {
         eprintln!(

@@ -38,6 +38,27 @@ pub(crate) fn load_valid(
     Ok(loaded)
 }
 
+/// Reads a service template file (`docs/templates.md`), or says which
+/// field is wrong (exit 2).
+pub(crate) fn read_template(path: &Path) -> Result<clinical::Template, u8> {
+    let bytes = std::fs::read(path).map_err(|error| {
+        eprintln!(
+            "epicrisis: {}: no se pudo leer la plantilla: {error}",
+            path.display()
+        );
+        EXIT_INVALID
+    })?;
+    clinical::Template::from_json(&bytes).map_err(|error| {
+        eprintln!("epicrisis: {}: {error}", path.display());
+        EXIT_INVALID
+    })
+}
+
+/// `--template`, read when given.
+pub(crate) fn optional_template(path: Option<&Path>) -> Result<Option<clinical::Template>, u8> {
+    path.map(read_template).transpose()
+}
+
 /// Reads an epicrisis text or says why not (exit 2).
 pub(crate) fn read_text(path: &Path) -> Result<String, u8> {
     match std::fs::read(path) {

@@ -86,16 +86,27 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             model,
             profile,
             sampling,
+            template,
             format,
             save,
-        } => models::generate(
-            &episode,
-            &model,
-            profile.into(),
-            &sampling.sampling(),
-            format,
-            save.then_some(db),
-        ),
+        } => {
+            let template = match input::optional_template(template.as_deref()) {
+                Ok(template) => template,
+                Err(code) => return Ok(code),
+            };
+            let choice = models::Choice {
+                profile: profile.into(),
+                template,
+            };
+            models::generate(
+                &episode,
+                &model,
+                &choice,
+                &sampling.sampling(),
+                format,
+                save.then_some(db),
+            )
+        }
         Command::Batch(args) => batch::run(&args, db),
         Command::ModelInfo {
             model,
@@ -119,9 +130,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check { episode, format } => check::run(&episode, format),
         Command::Draft {
             episode,
+            template,
             format,
             save,
-        } => draft::run(&episode, format, save.then_some(db)),
+        } => match input::optional_template(template.as_deref()) {
+            Ok(template) => draft::run(&episode, template, format, save.then_some(db)),
+            Err(code) => Ok(code),
+        },
         Command::Export(args) => export::run(&args),
         Command::Drafts { command } => drafts::run(command, db),
         Command::Verify {

@@ -115,6 +115,14 @@ pub(crate) fn start(
     Ok(engine)
 }
 
+/// What `--profile` and `--template` chose.
+pub(crate) struct Choice {
+    /// The prompt profile, or how to choose it.
+    pub profile: pipeline::ProfileChoice,
+    /// The `--template` file, if given.
+    pub template: Option<clinical::Template>,
+}
+
 /// One episode through the model; with a store, kept as a new draft's
 /// version exactly as the window keeps it (through the same
 /// `pipeline::generate_draft`: origin, model and its hash, sampling, seed,
@@ -122,14 +130,20 @@ pub(crate) fn start(
 pub(crate) fn generate_with(
     engine: &engine::Engine,
     loaded: &pipeline::LoadedEpisode,
-    profile: pipeline::ProfileChoice,
+    choice: &Choice,
     sampling: &engine::Sampling,
     store: Option<&Mutex<store::Store>>,
     on_delta: &mut dyn FnMut(&str),
 ) -> Result<(pipeline::Generated, Option<store::Version>), pipeline::Error> {
     let cancel = engine::CancelToken::new();
+    let profile = choice.profile;
     let Some(store) = store else {
-        let plan = pipeline::Plan::given(engine.info(), profile, sampling.clone());
+        let plan = pipeline::Plan::given(
+            engine.info(),
+            profile,
+            choice.template.clone(),
+            sampling.clone(),
+        );
         let generated = pipeline::generate(
             engine,
             &loaded.episode,
@@ -144,7 +158,10 @@ pub(crate) fn generate_with(
         loaded,
         current: None,
         profile,
-        template: None,
+        template: choice.template.clone().map_or(
+            pipeline::TemplateChoice::Service,
+            pipeline::TemplateChoice::Given,
+        ),
         sampling: pipeline::SamplingSource::Given(sampling.clone()),
     };
     let written = pipeline::generate_draft(engine, store, request, &cancel, on_delta)?;
@@ -152,10 +169,10 @@ pub(crate) fn generate_with(
 }
 
 /// `epicrisis generate`; `db` is `Some` with `--save`.
-pub fn generate(
+pub(crate) fn generate(
     path: &Path,
     args: &ModelArgs,
-    profile: pipeline::ProfileChoice,
+    choice: &Choice,
     sampling: &engine::Sampling,
     format: Format,
     save: Option<Option<&Path>>,
@@ -181,7 +198,7 @@ pub fn generate(
             let (generated, saved) = generate_with(
                 &engine,
                 &loaded,
-                profile,
+                choice,
                 sampling,
                 store.as_ref(),
                 &mut |delta| {

