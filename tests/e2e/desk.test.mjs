@@ -104,6 +104,17 @@ describe("the desk a ward uses every day", () => {
     assert.match(await text(app, '[data-testid="atajos"]'), /Ctrl\+Shift\+E\s+Exportar PDF/);
     await (await app.find('[data-testid="importar-plantilla"]')).click();
     await app.find('[data-testid="plantilla-medicina-interna"]');
+    // A built-in is duplicated and edited in the window, then saved.
+    await (await app.find('[data-testid="plantilla-general"] button')).click();
+    await app.find('[data-testid="plantilla-nombre"]');
+    await app.execute(
+      "const i = document.querySelector('[data-testid=\"plantilla-nombre\"]'); i.value = 'Cirugía'; i.dispatchEvent(new Event('input', { bubbles: true }));",
+    );
+    await choose(app, '[data-testid="plantilla-estilo"]', "lista");
+    await app.screenshot("11-editor-plantilla");
+    await (await app.find('[data-testid="guardar-plantilla"]')).click();
+    await app.find('[data-testid="plantilla-general-copia"]');
+    assert.match(await text(app, '[data-testid="plantilla-general-copia"]'), /Cirugía/);
     await app.screenshot("11-plantillas");
     await app.chord("\uE00C"); // Esc closes the dialog
     await app.until("Ajustes cerrado", async () => (await count(app, '[data-testid="ajustes"]')) === 0);
