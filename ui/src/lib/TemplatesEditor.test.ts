@@ -3,20 +3,10 @@
 // refusal from Rust is shown with its field.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { GENERAL } from "./test_fixtures";
 import type { Template } from "./backend";
 
-const general: Template = {
-  id: "general",
-  nombre: "General (modelos de instrucciones)",
-  servicios: [],
-  perfil: "instruct",
-  secciones: ["motivo_ingreso", "evolucion", "indicaciones"],
-  estilo: "prosa",
-  extension: "estandar",
-  instrucciones: "",
-  texto_fijo: [],
-  pie: "",
-};
+const general: Template = GENERAL;
 let stored: Template[] = [];
 const saved: Template[] = [];
 let refuse: { kind: string; message: string } | null = null;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { GENERAL } from "./test_fixtures";
 import type { Template, TemplateList, VersionView } from "./backend";
 import {
   automaticLabel,
@@ -10,18 +11,7 @@ import {
   templateProblem,
 } from "./templates";
 
-const general: Template = {
-  id: "general",
-  nombre: "General (modelos de instrucciones)",
-  servicios: [],
-  perfil: "instruct",
-  secciones: ["motivo_ingreso", "evolucion", "indicaciones"],
-  estilo: "prosa",
-  extension: "estandar",
-  instrucciones: "",
-  texto_fijo: [],
-  pie: "",
-};
+const general: Template = GENERAL;
 const medicina: Template = { ...general, id: "medicina", nombre: "Medicina Interna", servicios: ["Medicina Interna"] };
 
 function list(forService: string | null): TemplateList {
