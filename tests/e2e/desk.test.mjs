@@ -144,6 +144,8 @@ describe("the desk a ward uses every day", () => {
 
   it("regenerates one section with an instruction and keeps the rest byte for byte", async () => {
     const versions = await count(app, '[data-testid="version"]');
+    // Chosen in the menu beside Generar (the service's would be the same).
+    await choose(app, '[data-testid="plantilla"]', "medicina-interna");
     await (await app.find('[data-testid="determinista"]')).click();
     await app.until("el borrador de la plantilla", async () => (await count(app, '[data-testid="version"]')) === versions + 1);
     const before = await text(app, '[data-testid="texto-epicrisis"]');
