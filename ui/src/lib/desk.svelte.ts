@@ -352,7 +352,10 @@ export class Desk {
       this.draft = opened;
       const versions = opened.versions;
       this.version = versions.find((v) => v.number === number) ?? versions[versions.length - 1] ?? null;
-      this.templateId = this.version?.template ?? this.templateId;
+      // The draft's template, while it still exists (a deleted one would
+      // refuse the next generation); else the service's.
+      const used = this.version?.template ?? null;
+      this.templateId = used && this.templates?.templates.some((t) => t.id === used) ? used : null;
       if (this.json() !== opened.episode_json) {
         this.revealAll = true;
         this.episode = withSections(JSON.parse(opened.episode_json));
