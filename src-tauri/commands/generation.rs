@@ -109,15 +109,23 @@ async fn streamed(
         .ok_or_else(|| UiError::busy("ya se está generando una epicrisis"))?;
     let result = tauri::async_runtime::spawn_blocking(move || -> UiResult<Written> {
         let started = Instant::now();
+        let mut first = None;
         let mut tokens = 0usize;
         let written = write(&engine, &store, &cancel, &mut |delta| {
             tokens += 1;
-            let elapsed = started.elapsed();
+            let now = Instant::now();
+            // The writing speed, from the first token on: the prompt's
+            // reading (seconds on a long episode) is in the elapsed time.
+            let since_first = now.duration_since(*first.get_or_insert(now));
+            let tokens_per_s = match tokens {
+                1 => 0.0,
+                n => (n - 1) as f64 / since_first.as_secs_f64().max(1e-3),
+            };
             let _ = events.send(GenerationEvent::Delta {
                 text: delta.to_string(),
                 tokens,
-                elapsed_ms: elapsed.as_millis() as u64,
-                tokens_per_s: tokens as f64 / elapsed.as_secs_f64().max(1e-3),
+                elapsed_ms: now.duration_since(started).as_millis() as u64,
+                tokens_per_s,
             });
         })?;
         Ok(Written {
