@@ -14,8 +14,11 @@ pub use jiff::tz::TimeZone;
 /// A valid calendar date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
+    /// Year.
     pub year: i32,
+    /// Month, 1–12.
     pub month: u32,
+    /// Day of the month, from 1.
     pub day: u32,
 }
 
@@ -58,6 +61,8 @@ impl Date {
         Date::new(year, month, day)
     }
 
+    /// The date, or `None` when it does not exist (31 April, 29 February of a
+    /// common year).
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
         if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return None;

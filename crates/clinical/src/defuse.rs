@@ -16,9 +16,11 @@ pub struct Neutralised {
     /// What the prompt carries instead (equal to `original` for flagged
     /// instructions, which stay as data).
     pub replacement: String,
+    /// What it looked like.
     pub kind: NeutralisedKind,
 }
 
+/// What a defused piece of episode text looked like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NeutralisedKind {

@@ -12,33 +12,63 @@ pub const MAX_EPISODE_BYTES: usize = 5 * 1024 * 1024;
 /// place (line and column, or JSON path) so a clinician can fix the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
+    /// The file is empty.
     #[error("el archivo está vacío: se esperaba un episodio en formato JSON")]
     Empty,
+    /// The file is larger than the format allows.
     #[error(
         "el archivo pesa {bytes} bytes y el máximo es {limit} bytes: no parece un episodio; revise que eligió el archivo correcto"
     )]
-    TooLarge { bytes: usize, limit: usize },
+    TooLarge {
+        /// The file's size.
+        bytes: usize,
+        /// The most the format allows.
+        limit: usize,
+    },
+    /// A byte that is not UTF-8, at `offset`.
     #[error(
         "el archivo no es texto UTF-8 (byte inválido en la posición {offset}): guárdelo como UTF-8 desde el sistema de origen"
     )]
-    NotUtf8 { offset: usize },
+    NotUtf8 {
+        /// Where, in bytes from the start.
+        offset: usize,
+    },
+    /// The JSON ends before it closes.
     #[error("JSON incompleto: el archivo termina antes de tiempo (línea {line}, columna {column}); puede estar truncado")]
-    Truncated { line: usize, column: usize },
+    Truncated {
+        /// Line, from 1.
+        line: usize,
+        /// Column, from 1.
+        column: usize,
+    },
+    /// The JSON is malformed.
     #[error("JSON inválido en la línea {line}, columna {column}: {detail}")]
     Syntax {
+        /// Line, from 1.
         line: usize,
+        /// Column, from 1.
         column: usize,
+        /// What the parser expected, in Spanish.
         detail: String,
     },
+    /// The top level is not a JSON object.
     #[error(
         "se esperaba un objeto JSON con el episodio ({{ ... }}) y el archivo contiene {found}"
     )]
-    NotAnObject { found: &'static str },
+    NotAnObject {
+        /// What it is instead, in Spanish ("una lista").
+        found: &'static str,
+    },
+    /// A field holds a value of the wrong type.
     #[error("{path}: {detail} (línea {line}, columna {column})")]
     WrongType {
+        /// The field, as a JSON path (`paciente.edad`).
         path: String,
+        /// What was expected, in Spanish.
         detail: String,
+        /// Line, from 1.
         line: usize,
+        /// Column, from 1.
         column: usize,
     },
 }

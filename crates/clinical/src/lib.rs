@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Everything clinical in Epicrisis, with no I/O beyond parsing: the episode
 //! model and its import, validation and normalisation; the prompts for a
 //! model; the deterministic epicrisis; finishing a model's text; and the

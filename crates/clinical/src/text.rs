@@ -2,13 +2,13 @@
 //! accent folding for matching, natural list joining, numbers with a decimal
 //! comma, and re-casing of the all-capitals notes hospital systems export.
 
-/// Lower-cases and strips Spanish diacritics, so that "Muñoz", "MUNOZ" and
-/// "munoz" compare equal. Byte length can change; use [`fold_with_map`]
-/// where spans must point back into the original text.
 /// What every rendering says where the episode records nothing: the
 /// deterministic draft, the prompt and the exported documents alike.
 pub const NOT_RECORDED: &str = "No consignado";
 
+/// Lower-cases and strips Spanish diacritics, so that "Muñoz", "MUNOZ" and
+/// "munoz" compare equal. Byte length can change; use [`fold_with_map`]
+/// where spans must point back into the original text.
 pub fn fold(text: &str) -> String {
     text.chars().flat_map(fold_char).collect()
 }

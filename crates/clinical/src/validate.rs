@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::date::Date;
 use crate::episode::{Episode, UnidadEdad};
 
+/// How much a problem matters: an error blocks writing, a warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -17,10 +18,14 @@ pub enum Severity {
     Warning,
 }
 
+/// One problem validation found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
+    /// Where, as a JSON path (`paciente.rut`, `diagnostico_egreso[0].codigo`).
     pub path: String,
+    /// What is wrong and what to do, in Spanish.
     pub message: String,
+    /// Whether it blocks writing.
     pub severity: Severity,
 }
 
@@ -33,18 +38,22 @@ impl std::fmt::Display for Problem {
 /// The outcome of [`validate`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// Every problem, in the order of the format's fields.
     pub problems: Vec<Problem>,
 }
 
 impl Report {
+    /// Whether any problem blocks writing an epicrisis.
     pub fn has_errors(&self) -> bool {
         self.problems.iter().any(|p| p.severity == Severity::Error)
     }
+    /// The problems that block writing.
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.problems
             .iter()
             .filter(|p| p.severity == Severity::Error)
     }
+    /// The problems that do not.
     pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
         self.problems
             .iter()

@@ -49,17 +49,24 @@ impl Profile {
     }
 }
 
+/// Who says a message of the chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// The rules.
     System,
+    /// The episode, or a request.
     User,
+    /// The model's own text (a section rewrite shows it the current text).
     Assistant,
 }
 
+/// One message of the chat the engine's template renders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChatMessage {
+    /// Who says it.
     pub role: Role,
+    /// What it says.
     pub content: String,
 }
 
@@ -81,7 +88,9 @@ pub const TEMPLATE_TOKENS_PER_MESSAGE: usize = 8;
 /// How the course notes were shortened to fit, so it is never silent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Shortening {
+    /// Course notes in the episode.
     pub notes_total: usize,
+    /// Course notes the prompt kept.
     pub notes_kept: usize,
     /// Indices (in the normalised episode) of the notes left out.
     pub omitted: Vec<usize>,
@@ -93,25 +102,36 @@ pub struct Shortening {
     pub clipped_to_chars: usize,
 }
 
+/// The chat messages for one generation, and how they were made.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prompt {
+    /// The profile the messages were written for.
     pub profile: Profile,
+    /// System and user turns (and, for a section, the text and the request).
     pub messages: Vec<ChatMessage>,
     /// The estimate the budget was checked with.
     pub estimated_tokens: usize,
+    /// What was defused in the episode text (and the service's instructions).
     pub neutralised: Vec<Neutralised>,
+    /// How the course notes were shortened, if they were.
     pub shortening: Option<Shortening>,
 }
 
+/// Why no prompt could be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PromptError {
+    /// Even the shortest prompt does not fit the context.
     #[error(
         "el episodio no cabe en el contexto del modelo: requiere al menos {needed} tokens y hay {available} disponibles ({context} de contexto menos {reserve} reservados para la respuesta); aumente el contexto o reduzca la respuesta"
     )]
     DoesNotFit {
+        /// Tokens the smallest prompt needs.
         needed: usize,
+        /// Tokens the context leaves for the prompt.
         available: usize,
+        /// The context.
         context: usize,
+        /// Tokens kept for the answer.
         reserve: usize,
     },
 }

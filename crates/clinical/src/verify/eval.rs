@@ -29,7 +29,9 @@ use super::{review, FindingKind, Gravedad};
 /// One labelled text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
+    /// Its name in the manifest (or the template's name and slot).
     pub id: String,
+    /// The text to check.
     pub text: String,
     /// `None` for a faithful text.
     pub category: Option<String>,
@@ -40,12 +42,25 @@ pub struct Case {
     pub base: Option<String>,
 }
 
+/// A template of the labelled set that cannot be expanded.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TemplateError {
+    /// A `{{` with no `}}` after it.
     #[error("{id}: la marca que empieza en el byte {at} no se cierra con «}}}}»")]
-    Unclosed { id: String, at: usize },
+    Unclosed {
+        /// The template.
+        id: String,
+        /// Where the mark starts, in bytes.
+        at: usize,
+    },
+    /// A mark that is not `{{categoria|fiel|con error}}`.
     #[error("{id}: la marca «{slot}» debe ser {{{{categoria|texto fiel|texto con el error}}}}")]
-    Malformed { id: String, slot: String },
+    Malformed {
+        /// The template.
+        id: String,
+        /// The mark as written.
+        slot: String,
+    },
 }
 
 enum Piece<'t> {
@@ -149,35 +164,62 @@ pub fn expand(id: &str, template: &str) -> Result<Vec<Case>, TemplateError> {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// The episode file, relative to the manifest.
     pub episodio: String,
+    /// A template file that expands into a faithful text and one text per
+    /// error.
     #[serde(default)]
     pub plantilla: Option<String>,
+    /// A text file, for one labelled text.
     #[serde(default)]
     pub texto: Option<String>,
+    /// The text's name; the file's when absent.
     #[serde(default)]
     pub id: Option<String>,
+    /// The kind of error it carries; absent or `fiel` for a faithful text.
     #[serde(default)]
     pub categoria: Option<String>,
+    /// The erroneous words, found at their first occurrence.
     #[serde(default)]
     pub fragmento: Option<String>,
+    /// Start of the erroneous span, in bytes.
     #[serde(default)]
     pub inicio: Option<usize>,
+    /// End of the erroneous span, in bytes.
     #[serde(default)]
     pub fin: Option<usize>,
 }
 
+/// Why a manifest cannot be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ManifestError {
+    /// A line that is not an entry.
     #[error("línea {line}: {message}")]
-    Line { line: usize, message: String },
+    Line {
+        /// The line, from 1.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A template that cannot be expanded.
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// A `fragmento` that is not in its text.
     #[error("{id}: el fragmento «{fragment}» no está en el texto")]
-    FragmentNotFound { id: String, fragment: String },
+    FragmentNotFound {
+        /// The text's name.
+        id: String,
+        /// The words looked for.
+        fragment: String,
+    },
+    /// An `inicio`/`fin` outside the text or not on character boundaries.
     #[error("{id}: el intervalo {start}..{end} no cae en el texto")]
     BadSpan {
+        /// The text's name.
         id: String,
+        /// Start, in bytes.
         start: usize,
+        /// End, in bytes.
         end: usize,
     },
 }
@@ -245,9 +287,12 @@ pub fn entry_cases(entry: &Entry, contents: &str) -> Result<Vec<Case>, ManifestE
     }])
 }
 
+/// Recall for one error category.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CategoryScore {
+    /// The category.
     pub categoria: String,
+    /// Texts that carry an error of it.
     pub textos: usize,
     /// Texts where the check raised an alta finding the faithful text
     /// does not have.
@@ -257,35 +302,53 @@ pub struct CategoryScore {
     pub en_el_fragmento: usize,
 }
 
+/// An error the check did not catch on its span.
 #[derive(Debug, Clone, Serialize)]
 pub struct Miss {
+    /// The text.
     pub id: String,
+    /// Its category.
     pub categoria: String,
+    /// The erroneous words.
     pub fragmento: Option<String>,
 }
 
+/// A finding on a faithful text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Alarm {
+    /// The text.
     pub id: String,
+    /// How much the finding said it matters.
     pub gravedad: Gravedad,
+    /// The words it pointed at.
     pub fragmento: Option<String>,
+    /// What it said.
     pub mensaje: String,
 }
 
+/// What a labelled set says of the check.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Score {
+    /// Recall per category.
     pub categorias: Vec<CategoryScore>,
+    /// Faithful texts checked.
     pub textos_fieles: usize,
     /// Faithful texts with at least one alta finding.
     pub falsas_alarmas: usize,
+    /// *Media* findings per faithful text.
     pub media_por_texto_fiel: f64,
+    /// *Baja* findings per faithful text.
     pub baja_por_texto_fiel: f64,
+    /// Time to check one text.
     pub microsegundos_por_texto: f64,
+    /// Every error not caught on its span.
     pub no_detectados: Vec<Miss>,
+    /// Every finding on a faithful text.
     pub alarmas: Vec<Alarm>,
 }
 
 impl Score {
+    /// Recall over every category.
     pub fn total(&self) -> CategoryScore {
         let mut t = CategoryScore {
             categoria: "total".into(),
@@ -299,6 +362,7 @@ impl Score {
         t
     }
 
+    /// The share of faithful texts with an *alta* finding.
     pub fn false_alarm_rate(&self) -> f64 {
         self.falsas_alarmas as f64 / self.textos_fieles.max(1) as f64
     }

@@ -56,14 +56,21 @@ mod terms;
 use doc::Doc;
 use facts::Facts;
 
+/// How much a finding matters to the clinician: *alta* is a fact the episode
+/// contradicts or a discharge item left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Gravedad {
+    /// A contradiction of the episode or an omission of what the patient takes
+    /// home.
     Alta,
+    /// Worth a look (an unsupported claim, a vague one).
     Media,
+    /// A matter of style.
     Baja,
 }
 
+/// What kind of disagreement a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
@@ -111,11 +118,14 @@ pub enum FindingKind {
 /// written: every kind any version of Epicrisis wrote is still here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
+    /// What kind of disagreement.
     pub kind: FindingKind,
+    /// How much it matters.
     pub severity: Gravedad,
     /// Byte span in the checked text; `None` for omissions, which have no
     /// place in the text.
     pub span: Option<Range<usize>>,
+    /// What the clinician reads, in Spanish.
     pub message: String,
     /// The episode path this finding contradicts or misses
     /// (`indicaciones_alta.medicamentos[0]`), when there is one.
@@ -141,7 +151,9 @@ pub struct Confirmed {
 /// the confirmed claims.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Review {
+    /// In text order; omissions last.
     pub findings: Vec<Finding>,
+    /// The claims the episode confirms, each with its source.
     pub confirmed: Vec<Confirmed>,
 }
 
