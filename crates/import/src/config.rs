@@ -10,26 +10,32 @@ use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
 
+/// The classes we import, as the refusal names them.
 pub const SUPPORTED_CLASSES: &str =
     "Qwen2ForCausalLM (Qwen2.5), Qwen3ForCausalLM y LlamaForCausalLM";
 
 /// What `config.json` says about the model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HfConfig {
+    /// The `config.json` read, for errors that name it.
     #[serde(skip)]
     pub path: PathBuf,
     /// `architectures[0]`, e.g. `Qwen2ForCausalLM`.
     pub class: String,
+    /// Layers, widths and heads, as the GGUF writer wants them.
     #[serde(skip)]
     pub shape: ModelShape,
     /// The output layer is the embedding table (no `lm_head` tensor).
     pub tied_embeddings: bool,
     /// `torch_dtype` (or `dtype`), as saved.
     pub dtype: Option<String>,
+    /// Whether q/k/v carry biases (Qwen2 does).
     pub attention_bias: bool,
 }
 
 impl HfConfig {
+    /// Reads and checks `folder/config.json`; a missing or wrong value is
+    /// refused with its key.
     pub fn read(folder: &Path) -> Result<HfConfig> {
         let path = folder.join("config.json");
         if !path.is_file() {

@@ -27,10 +27,15 @@ const SLICE_VALUES: usize = 1 << 22;
 /// there with the shape `config.json` implies, the tokenizer fits the
 /// embedding table, and the adapter (if any) fits the base.
 pub struct Checkpoint {
+    /// The checkpoint folder.
     pub folder: PathBuf,
+    /// Its `config.json`.
     pub config: HfConfig,
+    /// Its safetensors, mapped.
     pub weights: Weights,
+    /// Its tokenizer, as the GGUF file will embed it.
     pub tokenizer: TokenizerMetadata,
+    /// The LoRA adapter merged while converting, if any.
     pub adapter: Option<Adapter>,
     /// `general.name`: the folder's name (with the adapter's, if any).
     pub name: String,
@@ -50,31 +55,48 @@ struct Source {
 /// What the clinician sees before importing.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckpointSummary {
+    /// The folder, as shown.
     pub folder: String,
+    /// The name the GGUF will carry.
     pub name: String,
     /// `config.json`'s class, e.g. `Qwen2ForCausalLM`.
     pub class: String,
+    /// The engine's architecture for it.
     pub architecture: Architecture,
+    /// Parameters, all tensors counted.
     pub parameters: u64,
     /// Stored types and how many tensors of each, e.g. `[["BF16", 290]]`.
     pub dtypes: Vec<(&'static str, usize)>,
+    /// Decoder layers.
     pub layers: usize,
+    /// Hidden width.
     pub hidden: usize,
+    /// Attention heads.
     pub heads: usize,
+    /// Key/value heads (grouped-query attention).
     pub kv_heads: usize,
+    /// The context the model was trained for.
     pub context: usize,
+    /// Rows of the embedding table.
     pub embedding_rows: usize,
+    /// Whether the output layer is the embedding table.
     pub tied_embeddings: bool,
+    /// Tokens in `tokenizer.json`.
     pub tokenizer_tokens: usize,
+    /// Whether the tokenizer brings a chat template.
     pub has_chat_template: bool,
+    /// The adapter, when one is merged.
     pub lora: Option<AdapterSummary>,
     /// Per output type, smallest first.
     pub estimates: Vec<Estimate>,
 }
 
+/// Size and time of one output type, before importing.
 #[derive(Debug, Clone, Serialize)]
 pub struct Estimate {
+    /// The output type.
     pub file_type: FileType,
+    /// The file's size.
     pub bytes: u64,
     /// Conversion time on this machine's cores, from measured rates.
     pub seconds: f64,
@@ -85,10 +107,13 @@ pub struct Estimate {
 pub struct Progress {
     /// 0 to 1 of the values to convert.
     pub share: f32,
+    /// The tensor being written.
     pub tensor: String,
 }
 
 impl Checkpoint {
+    /// Opens and checks a checkpoint folder (and an adapter), refusing it with
+    /// the file, tensor or module that is wrong; nothing is written.
     pub fn open(folder: &Path, lora: Option<&Path>) -> Result<Checkpoint> {
         if !folder.is_dir() {
             return Err(Error::NotAFolder {
@@ -148,6 +173,7 @@ impl Checkpoint {
         })
     }
 
+    /// What the window shows before the clinician imports.
     pub fn summary(&self) -> CheckpointSummary {
         let s = &self.config.shape;
         CheckpointSummary {
@@ -417,9 +443,13 @@ impl Checkpoint {
 /// A file written.
 #[derive(Debug, Clone, Serialize)]
 pub struct Converted {
+    /// Its type.
     pub file_type: FileType,
+    /// Where it was written.
     pub path: PathBuf,
+    /// Its size.
     pub bytes: u64,
+    /// How long writing it took.
     pub seconds: f64,
 }
 

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The hospital's own fine-tune, imported: a Hugging Face checkpoint folder
 //! (`config.json`, `model.safetensors` or shards, `tokenizer.json`), with a
 //! PEFT LoRA adapter merged in if given, becomes one GGUF file that our
@@ -67,6 +68,7 @@ pub struct Request {
     pub outputs: Vec<(FileType, PathBuf)>,
     /// Measure the outputs on this text; `None` skips the report.
     pub report: Option<Corpus>,
+    /// Compute threads; all cores when `None`.
     pub threads: Option<usize>,
 }
 
@@ -82,8 +84,10 @@ pub enum Stage {
     Measuring,
 }
 
+/// How far an import got, for the window's progress bar.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportProgress {
+    /// The step it is in.
     pub stage: Stage,
     /// 0 to 1 of the whole import.
     pub share: f32,
@@ -91,9 +95,12 @@ pub struct ImportProgress {
     pub detail: String,
 }
 
+/// What an import wrote.
 #[derive(Debug, Clone, Serialize)]
 pub struct Imported {
+    /// The files, one per type asked for.
     pub outputs: Vec<Converted>,
+    /// How near each is to the unquantized weights, when measured.
     pub report: Option<QualityReport>,
     /// Where the report was saved (beside the first output).
     pub report_path: Option<PathBuf>,

@@ -34,15 +34,21 @@ struct Pair {
 /// What the UI shows about an adapter.
 #[derive(Debug, Clone, Serialize)]
 pub struct AdapterSummary {
+    /// The adapter's folder, as shown.
     pub folder: String,
+    /// The rank `r`.
     pub rank: usize,
+    /// `lora_alpha`.
     pub alpha: f64,
+    /// Whether the scale is α/√r (rsLoRA) instead of α/r.
     pub rslora: bool,
     /// Module kinds adapted, e.g. `["q_proj", "v_proj"]`.
     pub targets: Vec<String>,
+    /// A/B matrix pairs merged.
     pub matrices: usize,
     /// Whole tensors the adapter replaces (`modules_to_save`).
     pub replaced: Vec<String>,
+    /// The base model the adapter names, if it does.
     pub base_model: Option<String>,
 }
 

@@ -38,11 +38,14 @@ const PERPLEXITY_MARGIN: f64 = 0.01;
 pub struct Corpus {
     /// Shown in the report: "corpus clínico de Epicrisis" or a file name.
     pub name: String,
+    /// The text.
     pub text: String,
+    /// Its file, when it came from one.
     pub path: Option<PathBuf>,
 }
 
 impl Corpus {
+    /// The text the crate carries ([`CLINICAL_CORPUS`]).
     pub fn clinical() -> Corpus {
         Corpus {
             name: "corpus clínico de Epicrisis".into(),
@@ -51,6 +54,7 @@ impl Corpus {
         }
     }
 
+    /// A text file of the hospital's own (`--corpus`).
     pub fn from_file(path: &Path) -> Result<Corpus> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
         Ok(Corpus {
@@ -64,45 +68,66 @@ impl Corpus {
     }
 }
 
+/// What the quantization cost, saved beside the output as `NAME.informe.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QualityReport {
+    /// The model's name.
     pub model: String,
+    /// The text it was measured on.
     pub corpus: String,
+    /// Tokens scored.
     pub scored_tokens: usize,
+    /// Tokens per window (the second half of each is scored).
     pub window: usize,
+    /// The unquantized reference.
     pub reference: Reference,
+    /// Each output, measured against it.
     pub outputs: Vec<OutputQuality>,
     /// The smallest output within 1 % of the reference's perplexity.
     pub recommendation: Option<FileType>,
 }
 
+/// The unquantized model the outputs are compared with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reference {
+    /// Its type (F16, BF16 or F32).
     pub file_type: FileType,
+    /// Its perplexity on the text.
     pub perplexity: f64,
 }
 
+/// One output, measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputQuality {
+    /// Its type.
     pub file_type: FileType,
+    /// Its file name.
     pub file: String,
+    /// Its size.
     pub file_bytes: u64,
+    /// Its perplexity on the text.
     pub perplexity: f64,
     /// Perplexity over the reference's, minus one (0.004 = 0.4 % worse).
     pub perplexity_change: f64,
+    /// Mean KL divergence from the reference's next-token distributions.
     pub kl_divergence_mean: f64,
+    /// The largest KL divergence of any scored token.
     pub kl_divergence_max: f64,
     /// Share of scored tokens where output and reference rank the same
     /// token first.
     pub top1_agreement: f64,
+    /// Seconds to load it.
     pub load_seconds: f64,
+    /// Its decode speed here.
     pub decode_tokens_per_second: f64,
 }
 
 /// What [`measure`] is doing, for a progress bar.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
+    /// 0 to 1 of the measuring.
     pub share: f32,
+    /// The model being measured.
     pub model: String,
 }
 
@@ -351,6 +376,7 @@ impl QualityReport {
         gguf.with_extension("informe.json")
     }
 
+    /// Writes the report as pretty JSON to `path`.
     pub fn save(&self, path: &Path) -> Result<()> {
         let json = serde_json::to_string_pretty(self).map_err(|e| Error::Io {
             path: path.to_path_buf(),

@@ -16,18 +16,29 @@ use crate::weights::SourceType;
 /// The shape and storage of a checkpoint to write.
 #[derive(Debug, Clone)]
 pub struct CheckpointSpec {
+    /// Which family's tensor names and config to write.
     pub arch: Architecture,
+    /// Decoder layers.
     pub layers: usize,
+    /// Hidden width.
     pub hidden: usize,
+    /// MLP width.
     pub feed_forward: usize,
+    /// Attention heads.
     pub heads: usize,
+    /// Key/value heads.
     pub kv_heads: usize,
+    /// Width of one head.
     pub head_dim: usize,
+    /// Vocabulary (rows of the embedding table).
     pub vocab: usize,
+    /// Output layer tied to the embedding table (no `lm_head`).
     pub tied: bool,
+    /// How the weights are stored.
     pub dtype: SourceType,
     /// 1 writes `model.safetensors`; more write shards and an index.
     pub shards: usize,
+    /// Seed of the random weights (the same spec writes the same bytes).
     pub seed: u64,
     /// Weights are uniform in ±`scale`; norms in 1 ± 0.1.
     pub scale: f32,
@@ -151,6 +162,7 @@ impl CheckpointSpec {
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// The next draw.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;

@@ -15,8 +15,11 @@ use crate::error::{Error, Result};
 /// How a tensor's values are stored in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceType {
+    /// 32-bit floats.
     F32,
+    /// IEEE half precision.
     F16,
+    /// bfloat16.
     Bf16,
 }
 
@@ -30,6 +33,7 @@ impl SourceType {
         }
     }
 
+    /// Its safetensors name.
     pub fn name(self) -> &'static str {
         match self {
             SourceType::F32 => "F32",
@@ -38,6 +42,7 @@ impl SourceType {
         }
     }
 
+    /// Bytes per value.
     pub fn size(self) -> usize {
         match self {
             SourceType::F32 => 4,
