@@ -11,23 +11,35 @@ use crate::model::LoadWatch;
 use crate::sampler::Sampling;
 use crate::session::{compute_pool, CancelToken, LoadOptions, Session};
 
+/// What `epicrisis bench` measures on one model.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
+    /// The model file's name.
     pub model: String,
+    /// Its size in bytes.
     pub file_size: u64,
+    /// Compute threads used.
     pub threads: usize,
+    /// Load time.
     pub load_ms: f64,
+    /// Prompt tokens read.
     pub prompt_tokens: usize,
+    /// Tokens generated.
     pub generated_tokens: usize,
+    /// Prompt tokens per second.
     pub prefill_tok_s: f64,
+    /// Generated tokens per second after the prompt.
     pub decode_tok_s: f64,
+    /// Time to the first generated token.
     pub ttft_ms: f64,
     /// A second request with the same prompt: only its last token is run.
     pub ttft_shared_prefix_ms: f64,
     /// Recomputing the whole sequence for each new token, as without a KV
     /// cache, after `nocache_prompt_tokens` of prompt.
     pub nocache_decode_tok_s: f64,
+    /// Prompt tokens of the no-cache run.
     pub nocache_prompt_tokens: usize,
+    /// Tokens of the no-cache run.
     pub nocache_tokens: usize,
     /// Running 1 + k tokens in one forward pass (verifying k drafted
     /// tokens) against one decode step, at the prompt's depth: what sets
@@ -36,22 +48,29 @@ pub struct BenchReport {
     /// From Stop to the generation's return, during prefill and during
     /// decode.
     pub stop_prefill_ms: f64,
+    /// From Stop to the return, during decode.
     pub stop_decode_ms: f64,
     /// `VmHWM`: the most resident memory the process has had.
     pub peak_rss_bytes: Option<u64>,
 }
 
+/// The cost of verifying `draft_tokens` drafted tokens in one pass.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyCost {
+    /// Drafted tokens verified (k).
     pub draft_tokens: usize,
     /// Time of the 1 + k forward over the time of one decode step.
     pub relative_to_decode: f64,
 }
 
+/// What to measure.
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
+    /// The model and how to load it.
     pub load: LoadOptions,
+    /// Prompt tokens (random ids of the vocabulary).
     pub prompt_tokens: usize,
+    /// Tokens to generate.
     pub gen_tokens: usize,
 }
 

@@ -7,12 +7,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// Where to run a model, as the settings and `--device` name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceChoice {
+    /// The CPU (our kernels).
     #[default]
     Cpu,
+    /// An NVIDIA GPU (builds with the `cuda` feature).
     Cuda,
+    /// An Apple GPU (builds with the `metal` feature).
     Metal,
 }
 
@@ -33,11 +37,16 @@ impl std::str::FromStr for DeviceChoice {
 /// The device obtained, and why it is not the one asked for, if it is not.
 #[derive(Debug, Clone)]
 pub struct Selected {
+    /// The device.
     pub device: Device,
+    /// Its name (`cpu`, `cuda`, `metal`).
     pub name: &'static str,
+    /// Why it is not the one asked for, if it is not.
     pub fallback: Option<String>,
 }
 
+/// The device for `choice`, or the CPU with the reason when that one is missing
+/// from the build or the machine.
 pub fn select(choice: DeviceChoice) -> Selected {
     let cpu = |reason: String| Selected {
         device: Device::Cpu,

@@ -15,14 +15,19 @@ use crate::gguf::{dtype_name, tensor_bytes, GgufFile};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Architecture {
+    /// Qwen2 and Qwen2.5 (`qwen2`).
     Qwen2,
+    /// Qwen3 (`qwen3`: q/k norms, no q/k/v bias).
     Qwen3,
+    /// Llama and its derivatives (`llama`).
     Llama,
 }
 
+/// The architectures we run, as refusals name them.
 pub const SUPPORTED_ARCHITECTURES: &str = "qwen2 (Qwen2.5), qwen3 y llama";
 
 impl Architecture {
+    /// The architecture of a GGUF's `general.architecture`, if we run it.
     pub fn from_name(name: &str) -> Option<Architecture> {
         match name {
             "qwen2" => Some(Architecture::Qwen2),
@@ -32,6 +37,7 @@ impl Architecture {
         }
     }
 
+    /// The name GGUF metadata keys start with.
     pub fn name(self) -> &'static str {
         match self {
             Architecture::Qwen2 => "qwen2",
@@ -44,14 +50,23 @@ impl Architecture {
 /// The hyper-parameters the forward pass needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hyper {
+    /// Decoder layers.
     pub layers: usize,
+    /// Hidden width.
     pub hidden: usize,
+    /// MLP width.
     pub feed_forward: usize,
+    /// Query heads.
     pub heads: usize,
+    /// Key/value heads (fewer than query heads with grouped-query attention).
     pub kv_heads: usize,
+    /// Width of one head.
     pub head_dim: usize,
+    /// RoPE base frequency.
     pub rope_theta: f64,
+    /// RMS norm epsilon.
     pub rms_eps: f64,
+    /// The context the model was trained for.
     pub context_length: usize,
     /// Rows of the embedding table (often padded beyond the vocabulary).
     pub embedding_rows: usize,
@@ -60,36 +75,49 @@ pub struct Hyper {
 /// A model file described without loading its weights.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelFacts {
+    /// The file's name, without its folder (paths reveal user names).
     pub file_name: String,
+    /// The file's size in bytes.
     pub file_size: u64,
+    /// What architecture it is.
     pub architecture: Architecture,
     /// `general.name`, when the converter wrote one.
     pub name: Option<String>,
+    /// Parameters, every tensor counted.
     pub parameters: u64,
     /// A label such as "Q4_K_M" inferred from the tensor types.
     pub quantization: String,
     /// How many tensors of each type, e.g. {"Q4_K": 168, "Q6_K": 29, "F32": 141}.
     pub tensor_types: BTreeMap<String, usize>,
+    /// The context the model was trained for.
     pub context_length: usize,
     /// Tokens in the tokenizer stored in the file (0 when it carries none).
     pub vocabulary_size: usize,
+    /// Whether the file carries a chat template.
     pub has_chat_template: bool,
+    /// What the forward pass needs.
     pub hyper: Hyper,
 }
 
 /// What loading will cost, so the UI can warn before it happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct MemoryEstimate {
+    /// The context the estimate is for.
     pub context: usize,
+    /// Weights in memory (the mapped file and any regrouped copy).
     pub weights_bytes: u64,
+    /// The KV cache at that context.
     pub kv_cache_bytes: u64,
     /// Activations, logits and the tokenizer, measured on the 0.5B and 1.5B
     /// shapes and rounded up.
     pub overhead_bytes: u64,
+    /// All of it.
     pub total_bytes: u64,
 }
 
 impl ModelFacts {
+    /// Reads the header and tables of a GGUF file (not its weights) and checks
+    /// it is one we run.
     pub fn read(path: &Path) -> Result<(ModelFacts, GgufFile)> {
         let file = GgufFile::open(path)?;
         let facts = ModelFacts::from_file(&file)?;

@@ -25,8 +25,11 @@ const MAX_DEPTH: usize = 4;
 /// A GGUF file's header, validated.
 #[derive(Debug)]
 pub struct GgufFile {
+    /// The file.
     pub path: PathBuf,
+    /// Its size in bytes.
     pub file_size: u64,
+    /// Its header and tables, as candle reads them.
     pub content: Content,
     /// Tensor names in file order (the `Content` map has none).
     pub tensor_order: Vec<String>,
@@ -95,10 +98,12 @@ impl GgufFile {
         Ok(())
     }
 
+    /// A metadata value.
     pub fn metadata(&self, key: &str) -> Option<&Value> {
         self.content.metadata.get(key)
     }
 
+    /// A metadata string.
     pub fn string(&self, key: &str) -> Option<&str> {
         match self.metadata(key) {
             Some(Value::String(s)) => Some(s),
@@ -127,6 +132,8 @@ impl GgufFile {
             .ok_or_else(|| self.bad(key, "se esperaba un entero no negativo"))
     }
 
+    /// A metadata integer the architecture needs, or the error that names the
+    /// key.
     pub fn required_integer(&self, key: &str) -> Result<u64> {
         self.integer(key)?.ok_or_else(|| Error::MissingMetadata {
             path: self.path.clone(),
@@ -134,6 +141,8 @@ impl GgufFile {
         })
     }
 
+    /// A metadata float, if present; a value of another type is an error naming
+    /// the key.
     pub fn float(&self, key: &str) -> Result<Option<f64>> {
         match self.metadata(key) {
             None => Ok(None),
@@ -143,6 +152,8 @@ impl GgufFile {
         }
     }
 
+    /// The error for a metadata value out of range, naming this file and the
+    /// key.
     pub fn bad(&self, key: &str, reason: &str) -> Error {
         Error::BadMetadata {
             path: self.path.clone(),
@@ -151,6 +162,7 @@ impl GgufFile {
         }
     }
 
+    /// What the header says of a tensor.
     pub fn tensor_info(&self, name: &str) -> Option<&TensorInfo> {
         self.content.tensor_infos.get(name)
     }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Local inference for Epicrisis: quantized GGUF models (Qwen2, Qwen3,
 //! Llama) run from the mapped file by our own CPU kernels (`cpu`), or on
 //! candle for CUDA and Metal, with their tokenizer and chat template, a KV cache

@@ -74,7 +74,9 @@ struct CandleModel {
 /// before each tensor.
 #[derive(Clone, Copy)]
 pub struct LoadWatch<'a> {
+    /// Polled before each tensor: stop the load when true.
     pub cancelled: &'a dyn Fn() -> bool,
+    /// Called with the share of tensors read, 0 to 1.
     pub progress: &'a dyn Fn(f32),
 }
 
@@ -154,15 +156,19 @@ impl<R: Read + Seek> Loader<'_, R> {
 /// The logits of every position of a forward pass, row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Logits {
+    /// Columns of a row.
     pub vocab: usize,
+    /// The values, one row per position.
     pub data: Vec<f32>,
 }
 
 impl Logits {
+    /// Positions.
     pub fn rows(&self) -> usize {
         self.data.len() / self.vocab.max(1)
     }
 
+    /// The logits of position `i`.
     pub fn row(&self, i: usize) -> &[f32] {
         &self.data[i * self.vocab..(i + 1) * self.vocab]
     }
@@ -175,7 +181,9 @@ enum Backend {
 
 /// A loaded decoder and its KV cache.
 pub struct Model {
+    /// Its architecture.
     pub arch: Architecture,
+    /// Its hyper-parameters.
     pub hyper: Hyper,
     backend: Backend,
 }
@@ -236,6 +244,7 @@ impl Model {
         })
     }
 
+    /// Tokens of KV cache allocated.
     pub fn context(&self) -> usize {
         match &self.backend {
             Backend::Cpu(m) => m.context(),

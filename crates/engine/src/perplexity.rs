@@ -9,15 +9,23 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::session::{CancelToken, Session};
 
+/// Perplexity of a model on a text, as llama-perplexity computes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Perplexity {
+    /// Tokens in the text.
     pub tokens: usize,
+    /// Tokens per window.
     pub context: usize,
+    /// Windows run.
     pub windows: usize,
+    /// Tokens scored (the second half of each window).
     pub scored_tokens: usize,
+    /// exp of the mean negative log-likelihood.
     pub perplexity: f64,
 }
 
+/// Runs the session's model over `text` in windows of `context` tokens and scores the
+/// second half of each.
 pub fn perplexity(
     session: &mut Session,
     text: &str,

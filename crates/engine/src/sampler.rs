@@ -31,9 +31,13 @@ pub struct Sampling {
     /// Forbids repeating any n-gram of this size from the generated text
     /// (not the prompt, whose drug names and codes must be copied); 0 is off.
     pub no_repeat_ngram: usize,
+    /// End-of-text is refused until this many tokens were written.
     pub min_new_tokens: usize,
+    /// The most tokens to write.
     pub max_new_tokens: usize,
+    /// Texts that end the generation (not included in it).
     pub stop: Vec<String>,
+    /// The seed of the sampler's draws: the same seed gives the same tokens.
     pub seed: u64,
     /// Prompt-lookup decoding: up to this many tokens drafted by matching
     /// the text's last words against the prompt and the text so far, and
@@ -62,6 +66,7 @@ impl Default for Sampling {
 }
 
 impl Sampling {
+    /// Refuses parameters out of range, naming the parameter.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: &str| Err(Error::Invalid(m.to_string()));
         if !(self.temperature.is_finite() && self.temperature >= 0.0) {
@@ -112,6 +117,7 @@ impl Rng {
     }
 }
 
+/// Draws tokens from logits by the request's parameters.
 #[derive(Debug, Clone)]
 pub struct Sampler {
     params: Sampling,
@@ -120,6 +126,7 @@ pub struct Sampler {
 }
 
 impl Sampler {
+    /// A sampler for `params`, treating `eos` as end-of-text.
     pub fn new(params: Sampling, eos: &[u32]) -> Result<Sampler> {
         params.validate()?;
         Ok(Sampler {

@@ -28,14 +28,18 @@ pub const PREFILL_CHUNK: usize = 128;
 /// stay and its epicrisis, and what the memory target is stated for.
 pub const DEFAULT_CONTEXT: usize = 4096;
 
+/// What to load and how.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
+    /// The GGUF file.
     pub model: PathBuf,
     /// A `tokenizer.json`; otherwise the one beside the model or the GGUF's.
     pub tokenizer: Option<PathBuf>,
     /// Tokens of KV cache; default [`DEFAULT_CONTEXT`] or the model's own
     /// context if smaller.
     pub context: Option<usize>,
+    /// CPU, CUDA or Metal (the CPU when the one asked for is missing, saying
+    /// why).
     pub device: DeviceChoice,
     /// Compute threads; default all cores.
     pub threads: Option<usize>,
@@ -44,12 +48,19 @@ pub struct LoadOptions {
 /// What was loaded and how, for the UI and `--format json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadedInfo {
+    /// The file, described.
     pub facts: ModelFacts,
+    /// Where it runs (`cpu`, `cuda`, `metal`).
     pub device: &'static str,
+    /// Why it runs elsewhere than asked, if it does.
     pub device_fallback: Option<String>,
+    /// Where the tokenizer came from.
     pub tokenizer: TokenizerSource,
+    /// Whether the chat template is the model's own (else a built-in ChatML).
     pub chat_template_from_model: bool,
+    /// Tokens of KV cache allocated.
     pub context: usize,
+    /// How long loading took.
     pub load_ms: f64,
 }
 
@@ -58,48 +69,70 @@ pub struct LoadedInfo {
 pub struct CancelToken(Arc<AtomicBool>);
 
 impl CancelToken {
+    /// A token not yet set.
     pub fn new() -> CancelToken {
         CancelToken::default()
     }
+    /// Asks the work that holds a clone to stop at its next check.
     pub fn cancel(&self) {
         self.0.store(true, Ordering::SeqCst);
     }
+    /// Whether [`CancelToken::cancel`] was called.
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
 }
 
+/// Why a generation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {
+    /// The model wrote its end-of-text token.
     Eos,
+    /// It reached the token limit.
     MaxTokens,
+    /// It wrote one of the request's stop strings.
     StopString,
+    /// Its cancel token was set.
     Cancelled,
 }
 
+/// What a generation measured.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Stats {
+    /// Tokens in the prompt.
     pub prompt_tokens: usize,
     /// Prompt tokens whose keys and values were reused from the previous
     /// request instead of recomputed.
     pub reused_tokens: usize,
+    /// Tokens generated.
     pub generated_tokens: usize,
+    /// Time to the first generated token.
     pub ttft_ms: f64,
+    /// Time reading the prompt.
     pub prefill_ms: f64,
+    /// Prompt tokens per second.
     pub prefill_tok_s: f64,
+    /// Time writing the answer.
     pub decode_ms: f64,
+    /// Generated tokens per second.
     pub decode_tok_s: f64,
     /// Prompt-lookup decoding: tokens drafted from the text so far, and how
     /// many of them the model confirmed (each saved a decode step).
     pub lookup_drafted: usize,
+    /// Drafted tokens the model confirmed.
     pub lookup_accepted: usize,
 }
 
+/// What a generation reports, in order: started, tokens, then finished or
+/// failed.
 #[derive(Debug)]
 pub enum Event {
+    /// The prompt is in the cache; tokens come next.
     Started {
+        /// Tokens in the prompt.
         prompt_tokens: usize,
+        /// Of those, reused from the previous request.
         reused_tokens: usize,
     },
     /// Text for the reader. Each generated token brings one, with its id
@@ -109,18 +142,27 @@ pub enum Event {
     /// the ids are exactly the generated tokens, the deltas exactly the
     /// text.
     Token {
+        /// The text this token adds (possibly empty).
         text_delta: String,
+        /// The token; `None` on the final flush.
         token_id: Option<u32>,
     },
+    /// The generation ended.
     Finished {
+        /// Why.
         reason: FinishReason,
+        /// What it measured.
         stats: Stats,
     },
+    /// The generation failed; the text so far was sent.
     Failed {
+        /// Why.
         error: Error,
     },
 }
 
+/// A loaded model with its tokenizer and chat template, used from one thread
+/// (the engine's worker).
 pub struct Session {
     model: Model,
     tokenizer: Arc<TextTokenizer>,
@@ -129,6 +171,8 @@ pub struct Session {
 }
 
 impl Session {
+    /// Loads a model, reporting progress to `watch` and stopping when it is
+    /// cancelled.
     pub fn load(opts: &LoadOptions, watch: LoadWatch<'_>) -> Result<Session> {
         device::check_cpu()?;
         let started = Instant::now();
@@ -208,22 +252,27 @@ impl Session {
         })
     }
 
+    /// What was loaded and how.
     pub fn info(&self) -> &LoadedInfo {
         &self.info
     }
 
+    /// The tokenizer.
     pub fn tokenizer(&self) -> &Arc<TextTokenizer> {
         &self.tokenizer
     }
 
+    /// The chat template.
     pub fn template(&self) -> &Arc<ChatTemplate> {
         &self.template
     }
 
+    /// The model, for the bench and the perplexity measure.
     pub fn model_mut(&mut self) -> &mut Model {
         &mut self.model
     }
 
+    /// The ids of `messages` as the chat template renders them.
     pub fn prompt_ids(&self, messages: &[ChatMessage]) -> Result<Vec<u32>> {
         self.template.encode(&self.tokenizer, messages)
     }

@@ -9,6 +9,8 @@
 use crate::error::Result;
 use crate::tokenizer::TextTokenizer;
 
+/// Token ids in, text out: whole characters only, stop strings held back until
+/// they are known not to match.
 #[derive(Debug, Default)]
 pub struct TextStream {
     ids: Vec<u32>,
@@ -25,12 +27,14 @@ pub struct TextStream {
 /// What a new token produced.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Step {
+    /// Text ready for the reader.
     pub delta: String,
     /// A stop string was completed; the text ends before it.
     pub stopped: bool,
 }
 
 impl TextStream {
+    /// A stream that ends at any of `stop`.
     pub fn new(stop: &[String]) -> TextStream {
         TextStream {
             stop: stop.to_vec(),
@@ -38,6 +42,7 @@ impl TextStream {
         }
     }
 
+    /// Adds a token; returns the text it completes.
     pub fn push(&mut self, tokenizer: &TextTokenizer, id: u32) -> Result<Step> {
         self.ids.push(id);
         let longest = self.stop.iter().map(String::len).max().unwrap_or(0);

@@ -19,20 +19,32 @@ pub use crate::writer::FileType;
 pub use crate::writer::TokenizerMetadata;
 use crate::writer::{encode, model_metadata, tensor_type, GgufWriter, ModelShape, TensorPlan};
 
+/// The shape, storage and seed of a model to write.
 #[derive(Debug, Clone)]
 pub struct Spec {
+    /// Which family's tensor names and metadata.
     pub arch: Architecture,
+    /// Decoder layers.
     pub layers: usize,
+    /// Hidden width.
     pub hidden: usize,
+    /// MLP width.
     pub feed_forward: usize,
+    /// Query heads.
     pub heads: usize,
+    /// Key/value heads.
     pub kv_heads: usize,
+    /// Width of one head.
     pub head_dim: usize,
+    /// The context the file declares.
     pub context: usize,
     /// Rows of the embedding table; at least the tokenizer's vocabulary.
     pub embedding_rows: usize,
+    /// Which types the tensors are written in.
     pub recipe: FileType,
+    /// Output layer tied to the embedding table.
     pub tied_embeddings: bool,
+    /// Seed of the random weights.
     pub seed: u64,
     /// Weights are uniform in ±`scale`; norms are 1.
     pub scale: f32,

@@ -25,8 +25,11 @@ const CLOSE: char = '\u{E001}';
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// Rules.
     System,
+    /// The person asking.
     User,
+    /// The model's own turn.
     Assistant,
 }
 
@@ -41,13 +44,17 @@ impl Role {
     }
 }
 
+/// One message of a chat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChatMessage {
+    /// Who says it.
     pub role: Role,
+    /// What it says.
     pub content: String,
 }
 
 impl ChatMessage {
+    /// A message of `role` with `content`.
     pub fn new(role: Role, content: &str) -> ChatMessage {
         ChatMessage {
             role,
@@ -56,6 +63,8 @@ impl ChatMessage {
     }
 }
 
+/// A model's chat template (Jinja, as Hugging Face writes them), or ChatML when
+/// the model carries none.
 #[derive(Debug, Clone)]
 pub struct ChatTemplate {
     source: String,
@@ -66,6 +75,7 @@ pub struct ChatTemplate {
 }
 
 impl ChatTemplate {
+    /// The template of `source`, ChatML when `None`.
     pub fn new(source: Option<&str>, bos_token: &str, eos_token: &str) -> ChatTemplate {
         ChatTemplate {
             source: source.unwrap_or(CHATML).to_string(),

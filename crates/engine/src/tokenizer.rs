@@ -19,7 +19,9 @@ use crate::gguf::GgufFile;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "tipo", content = "ruta", rename_all = "snake_case")]
 pub enum TokenizerSource {
+    /// A `tokenizer.json` file.
     File(PathBuf),
+    /// The tokenizer embedded in the GGUF.
     Gguf,
 }
 
@@ -31,6 +33,7 @@ const TOKEN_USER_DEFINED: i64 = 4;
 pub(crate) const QWEN2_SPLIT: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 pub(crate) const LLAMA3_SPLIT: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
+/// A Hugging Face tokenizer with the model's end-of-text ids.
 pub struct TextTokenizer {
     /// Special tokens in the input are plain text: used for anything that
     /// came from a user or an episode.
@@ -87,6 +90,7 @@ impl TextTokenizer {
         Ok(tok)
     }
 
+    /// Builds a tokenizer from `tokenizer.json` bytes.
     pub fn from_json(json: &[u8], source: TokenizerSource, eos: Vec<u32>) -> Result<TextTokenizer> {
         let path = match &source {
             TokenizerSource::File(p) => p.clone(),
@@ -129,10 +133,12 @@ impl TextTokenizer {
         TextTokenizer::from_json(&bytes, TokenizerSource::Gguf, eos_from_gguf(model))
     }
 
+    /// Where it came from.
     pub fn source(&self) -> &TokenizerSource {
         &self.source
     }
 
+    /// Tokens in its vocabulary, added tokens included.
     pub fn vocab_size(&self) -> usize {
         self.markup.get_vocab_size(true)
     }
@@ -152,16 +158,19 @@ impl TextTokenizer {
         encode_with(&self.markup, text)
     }
 
+    /// The text of `ids`, special tokens left out.
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
         self.markup
             .decode(ids, true)
             .map_err(|e| Error::Text(format!("no se pudo decodificar: {e}")))
     }
 
+    /// The id of a token, if it is in the vocabulary.
     pub fn token_to_id(&self, token: &str) -> Option<u32> {
         self.markup.token_to_id(token)
     }
 
+    /// The token of an id, if there is one.
     pub fn id_to_token(&self, id: u32) -> Option<String> {
         self.markup.id_to_token(id)
     }

@@ -18,13 +18,18 @@ use crate::tokenizer::TextTokenizer;
 /// ready token ids (benchmarks).
 #[derive(Debug, Clone)]
 pub enum Prompt {
+    /// Messages the chat template renders.
     Chat(Vec<ChatMessage>),
+    /// Ids as they are (the bench, the perplexity).
     Tokens(Vec<u32>),
 }
 
+/// One generation asked of the engine.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// What to continue.
     pub prompt: Prompt,
+    /// How to draw the tokens.
     pub sampling: Sampling,
 }
 
@@ -32,7 +37,9 @@ pub struct Request {
 /// `Failed`; and the token that cancels it.
 #[derive(Debug)]
 pub struct Generation {
+    /// The generation's events.
     pub events: Receiver<Event>,
+    /// Set it to stop the generation.
     pub cancel: CancelToken,
 }
 
@@ -141,6 +148,7 @@ impl Engine {
         }
     }
 
+    /// What was loaded and how.
     pub fn info(&self) -> &LoadedInfo {
         &self.info
     }
@@ -160,10 +168,12 @@ impl Engine {
             .map_or(text.len(), |ids| ids.len())
     }
 
+    /// The model's tokenizer.
     pub fn tokenizer(&self) -> &TextTokenizer {
         &self.tokenizer
     }
 
+    /// The model's chat template.
     pub fn template(&self) -> &ChatTemplate {
         &self.template
     }

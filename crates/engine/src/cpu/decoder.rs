@@ -115,6 +115,7 @@ struct Scratch {
     down: Vec<f32>,
 }
 
+/// A decoder run by our CPU kernels over the mapped file, with its KV cache.
 pub struct CpuModel {
     arch: Architecture,
     hyper: Hyper,
@@ -367,6 +368,7 @@ impl CpuModel {
         })
     }
 
+    /// Tokens of KV cache allocated.
     pub fn context(&self) -> usize {
         self.cache.capacity
     }
@@ -384,10 +386,13 @@ impl CpuModel {
         };
     }
 
+    /// The tokens whose keys and values are cached, in order.
     pub fn cached_tokens(&self) -> &[u32] {
         &self.cache.tokens
     }
 
+    /// Forgets the cache past `len` tokens (a rejected draft, a prompt that
+    /// diverges).
     pub fn truncate(&mut self, len: usize) {
         self.cache.tokens.truncate(len);
     }

@@ -28,7 +28,9 @@ use rayon::prelude::*;
 
 use super::quant::{f16_at, legacy_values, scales_mins_k4, Format, Q8KBlock, QK_K};
 
+/// Rows per regrouped group.
 pub const ROWS: usize = 8;
+/// Bytes of one Q4_K group of 8 rows and one super-block.
 pub const GROUP_BLOCK: usize = 32 + 64 + 64 + 1024;
 /// Bytes of one Q8_0 group of 8 rows and one block of 32.
 pub const Q8_GROUP_BLOCK: usize = 16 + 256;

@@ -3,6 +3,7 @@
 //! built for baseline x86-64). Each sums in a fixed order (explicit lanes),
 //! so every compilation gives the same bits.
 
+/// Σ a·b, vectorised where the CPU allows.
 #[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];

@@ -28,8 +28,11 @@ enum Bytes {
 
 /// A `(rows, cols)` matrix of one format, row-major in whole blocks.
 pub struct Weight {
+    /// How its blocks are stored.
     pub format: Format,
+    /// Rows (outputs).
     pub rows: usize,
+    /// Columns (inputs).
     pub cols: usize,
     row_bytes: usize,
     bytes: Bytes,
@@ -101,6 +104,8 @@ impl Weight {
         }
     }
 
+    /// A matrix in owned bytes, as stored (requantized or converted at load);
+    /// `None` when the bytes do not fit the shape.
     pub fn owned(format: Format, rows: usize, cols: usize, data: Vec<u8>) -> Option<Weight> {
         let row_bytes = format.row_bytes(cols)?;
         (data.len() == rows.checked_mul(row_bytes)?).then_some(Weight {

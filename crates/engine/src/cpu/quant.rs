@@ -20,28 +20,43 @@ pub const QK_K: usize = 256;
 /// (Q2_K, Q3_K, …) is requantized to Q8_0 at load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// 32-bit floats.
     F32,
+    /// IEEE half precision.
     F16,
+    /// bfloat16.
     Bf16,
+    /// ggml Q4_0: 4 bits, one scale per 32.
     Q4_0,
+    /// ggml Q4_1: 4 bits, scale and minimum per 32.
     Q4_1,
+    /// ggml Q5_0.
     Q5_0,
+    /// ggml Q5_1.
     Q5_1,
+    /// ggml Q8_0: 8 bits, one scale per 32.
     Q8_0,
+    /// ggml Q4_K: 4 bits in super-blocks of 256.
     Q4K,
+    /// ggml Q5_K.
     Q5K,
+    /// ggml Q6_K.
     Q6K,
 }
 
 /// How a weight format wants its activations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActKind {
+    /// Plain f32 (float weights).
     F32,
+    /// Q8_0 blocks of 32 (the legacy formats).
     Q8,
+    /// Q8_K super-blocks of 256 (the k-quants).
     Q8K,
 }
 
 impl Format {
+    /// The format of a ggml type, if our kernels read it.
     pub fn from_ggml(t: GgmlDType) -> Option<Format> {
         Some(match t {
             GgmlDType::F32 => Format::F32,
@@ -84,6 +99,7 @@ impl Format {
         }
     }
 
+    /// How this format wants its activations quantized.
     pub fn act_kind(self) -> ActKind {
         match self {
             Format::F32 | Format::F16 | Format::Bf16 => ActKind::F32,
@@ -104,10 +120,13 @@ impl Format {
 /// the formats that carry a minimum (Q4_1, Q5_1).
 #[derive(Debug, Clone, Copy)]
 pub struct Q8Block {
+    /// The block's scale.
     pub d: f32,
+    /// d·Σq.
     pub sum: f32,
     /// Σq, for kernels that offset the weights to make them unsigned.
     pub qsum: i32,
+    /// The quantized values.
     pub qs: [i8; QK],
 }
 
@@ -115,8 +134,11 @@ pub struct Q8Block {
 /// each 16 for the k-quants' minimums and offsets.
 #[derive(Debug, Clone, Copy)]
 pub struct Q8KBlock {
+    /// The super-block's scale.
     pub d: f32,
+    /// The quantized values.
     pub qs: [i8; QK_K],
+    /// The sums of each 16 values.
     pub bsums: [i16; QK_K / 16],
     /// The sums of the eight sub-blocks of 32, two per i32 (low half the
     /// even sub-block): what the regrouped Q4_K kernel multiplies with its
@@ -198,6 +220,7 @@ pub(crate) fn nearest_int(v: f32) -> i32 {
     (val.to_bits() & 0x007f_ffff) as i32 - 0x0040_0000
 }
 
+/// The f16 at byte `at` of `b`, as f32.
 pub fn f16_at(b: &[u8], at: usize) -> f32 {
     f16::from_le_bytes([b[at], b[at + 1]]).to_f32()
 }

@@ -32,9 +32,13 @@ const ALIGNMENT: u64 = 32;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileType {
+    /// 32-bit floats.
     F32,
+    /// IEEE half precision.
     F16,
+    /// bfloat16.
     Bf16,
+    /// ggml Q8_0.
     Q8_0,
     /// Q4_K with Q6_K where `llama-quantize`'s Q4_K_M puts it.
     Q4KM,
@@ -52,6 +56,7 @@ impl FileType {
         FileType::F16,
     ];
 
+    /// The name llama.cpp's tools use (`q4_k_m`).
     pub fn name(self) -> &'static str {
         match self {
             FileType::F32 => "F32",
@@ -164,17 +169,21 @@ pub fn tensor_type(
 /// One tensor as the header announces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TensorPlan {
+    /// The tensor's GGUF name.
     pub name: String,
     /// Row-major: `[rows, cols]` for a matrix (GGUF stores them reversed).
     pub dims: Vec<usize>,
+    /// Its ggml type.
     pub dtype: GgmlDType,
 }
 
 impl TensorPlan {
+    /// Values in it.
     pub fn elements(&self) -> usize {
         self.dims.iter().product()
     }
 
+    /// Bytes it takes in the file.
     pub fn bytes(&self) -> u64 {
         (self.elements() / self.dtype.block_size() * self.dtype.type_size()) as u64
     }
@@ -460,15 +469,25 @@ fn put_value(w: &mut Vec<u8>, v: &Value) -> Result<()> {
 /// for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelShape {
+    /// Which family's names and metadata.
     pub arch: crate::Architecture,
+    /// Decoder layers.
     pub layers: usize,
+    /// Hidden width.
     pub hidden: usize,
+    /// MLP width.
     pub feed_forward: usize,
+    /// Query heads.
     pub heads: usize,
+    /// Key/value heads.
     pub kv_heads: usize,
+    /// Width of one head.
     pub head_dim: usize,
+    /// The context the file declares.
     pub context: usize,
+    /// RoPE base frequency.
     pub rope_theta: f32,
+    /// RMS norm epsilon.
     pub rms_eps: f32,
     /// Rows of the embedding table.
     pub vocab: usize,

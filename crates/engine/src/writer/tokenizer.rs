@@ -14,6 +14,7 @@ use crate::tokenizer::{LLAMA3_SPLIT, QWEN2_SPLIT};
 /// The files a tokenizer comes in; only `tokenizer.json` is required.
 #[derive(Debug, Clone, Copy)]
 pub struct TokenizerSources<'a> {
+    /// `tokenizer.json`.
     pub tokenizer: &'a Path,
     /// `tokenizer_config.json`: special tokens, `add_bos_token`, template.
     pub config: Option<&'a Path>,
@@ -38,6 +39,7 @@ fn read_json(p: &Path) -> Result<Json> {
 }
 
 impl TokenizerMetadata {
+    /// Reads `tokenizer.json` and, if given, `tokenizer_config.json`.
     pub fn from_files(tokenizer_json: &Path, config_json: Option<&Path>) -> Result<Self> {
         Self::from_sources(TokenizerSources {
             tokenizer: tokenizer_json,
@@ -47,6 +49,7 @@ impl TokenizerMetadata {
         })
     }
 
+    /// Reads the tokenizer from its files.
     pub fn from_sources(src: TokenizerSources<'_>) -> Result<Self> {
         let tok = read_json(src.tokenizer)?;
         let bad = |reason: &str| Error::Tokenizer {
@@ -187,6 +190,7 @@ impl TokenizerMetadata {
         self.vocab
     }
 
+    /// Whether a chat template came with it.
     pub fn has_chat_template(&self) -> bool {
         self.entries
             .iter()

@@ -5,11 +5,13 @@
 use std::fs::File;
 use std::path::Path;
 
+/// A file mapped read-only.
 pub struct Mapped {
     map: memmap2::Mmap,
 }
 
 impl Mapped {
+    /// Maps `path` read-only.
     pub fn open(path: &Path) -> std::io::Result<Mapped> {
         let file = File::open(path)?;
         // SAFETY: the map is read-only and never handed out mutably. What a
@@ -28,6 +30,7 @@ impl Mapped {
         Ok(Mapped { map })
     }
 
+    /// The file's bytes.
     pub fn bytes(&self) -> &[u8] {
         &self.map
     }

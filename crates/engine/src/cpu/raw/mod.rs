@@ -34,6 +34,7 @@ pub enum Level {
 }
 
 impl Level {
+    /// Its name in logs and the support screen.
     pub fn name(self) -> &'static str {
         match self {
             Level::Scalar => "escalar",
@@ -162,7 +163,9 @@ pub fn f32_to_f16(from: &[f32], to: &mut [half::f16]) {
 /// two callers, once for AVX2 + FMA and once for the build's baseline (a
 /// closure would be compiled once, for the baseline, and called).
 pub trait Vectorised {
+    /// What the loop returns.
     type Output;
+    /// The loop's body.
     fn run(self) -> Self::Output;
 }
 
