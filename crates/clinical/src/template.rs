@@ -96,10 +96,21 @@ impl Section {
     }
 
     /// The section whose heading `line` is: the title alone on its line,
-    /// in any case, with or without accents or a closing colon, as models
-    /// and clinicians write it.
+    /// in any case, with or without accents, a closing colon, Markdown
+    /// (`## `, `**…**`) or a number (`3. `), as models and clinicians
+    /// write it even when asked not to.
     pub fn from_heading(line: &str) -> Option<Section> {
-        let line = line.trim().trim_end_matches(':').trim_end();
+        let mut line = line.trim();
+        // "3. Evolución", "3) Evolución".
+        let numbered = line.trim_start_matches(|c: char| c.is_ascii_digit());
+        if numbered.len() < line.len() {
+            if let Some(rest) = numbered.strip_prefix(['.', ')']) {
+                line = rest;
+            }
+        }
+        let line = line
+            .trim_start_matches(|c: char| c == '#' || c == '*' || c == '_' || c.is_whitespace())
+            .trim_end_matches(|c: char| c == '*' || c == '_' || c == ':' || c.is_whitespace());
         if line.is_empty() || line.len() > 40 {
             return None;
         }
@@ -548,7 +559,25 @@ mod tests {
             Section::from_heading("  indicaciones al alta "),
             Some(Section::Indicaciones)
         );
+        for written in [
+            "**Evolución**",
+            "## Evolución",
+            "3. Evolución:",
+            "**Evolución:**",
+            "2) EVOLUCIÓN",
+        ] {
+            assert_eq!(
+                Section::from_heading(written),
+                Some(Section::Evolucion),
+                "{written}"
+            );
+        }
         assert_eq!(Section::from_heading("Evolución favorable"), None);
+        assert_eq!(
+            Section::from_heading("2026. Evolución"),
+            Some(Section::Evolucion)
+        );
+        assert_eq!(Section::from_heading("- Evolución"), None);
         assert_eq!(Section::from_heading(""), None);
     }
 
