@@ -105,7 +105,7 @@ pub struct VersionView {
     /// The model file's SHA-256: which weights wrote this text.
     pub model_sha256: Option<String>,
     pub restored_from: Option<i64>,
-    pub timings: Option<serde_json::Value>,
+    pub timings: Option<pipeline::Timings>,
     /// Milliseconds since the epoch, for the UI's own formatting.
     pub created_at: i64,
     /// The service template the text follows.
@@ -131,7 +131,7 @@ impl From<store::Version> for VersionView {
             model_file: v.provenance.model_file,
             model_sha256: v.provenance.model_sha256,
             restored_from: v.restored_from,
-            timings: v.timings,
+            timings: pipeline::Timings::read(v.timings.as_ref()),
             created_at: v.created_at.millis(),
             template: v.provenance.template,
             section: v.provenance.section,

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::device::{self, DeviceChoice};
 use crate::error::{Error, Result};
@@ -84,7 +84,7 @@ impl CancelToken {
 }
 
 /// Why a generation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {
     /// The model wrote its end-of-text token.
@@ -98,7 +98,10 @@ pub enum FinishReason {
 }
 
 /// What a generation measured.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+// `default`: figures a newer engine adds read as zero from a version an
+// older one wrote.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Stats {
     /// Tokens in the prompt.
     pub prompt_tokens: usize,

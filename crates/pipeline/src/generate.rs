@@ -44,10 +44,47 @@ pub struct Generated {
 }
 
 impl Generated {
-    /// What the store keeps as the version's timings: why it ended and the
+    /// What the version keeps as its timings: why it ended and the
     /// engine's figures.
-    pub fn timings(&self) -> serde_json::Value {
-        serde_json::json!({ "fin": self.reason, "estadisticas": self.stats })
+    pub fn timings(&self) -> Timings {
+        Timings::Finished {
+            fin: self.reason,
+            estadisticas: self.stats.clone(),
+        }
+    }
+}
+
+/// What a model's version keeps as its timings (a JSON column of the
+/// store; the words are the ones the window reads).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Timings {
+    /// The generation ended (or was stopped): why, and the engine's figures.
+    Finished {
+        /// Why it ended.
+        fin: engine::FinishReason,
+        /// Tokens, speeds and the prompt-lookup figures.
+        estadisticas: engine::Stats,
+    },
+    /// It failed, or its text could not be saved; the text so far was kept.
+    Failed {
+        /// The error's kind.
+        error: String,
+        /// The error's message, in Spanish.
+        mensaje: String,
+    },
+}
+
+impl Timings {
+    /// The JSON the store keeps.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A version's stored timings, read back; `None` for none, or for a
+    /// shape this build does not know.
+    pub fn read(stored: Option<&serde_json::Value>) -> Option<Timings> {
+        serde_json::from_value(stored?.clone()).ok()
     }
 }
 
@@ -444,7 +481,7 @@ fn generate_version(
             let version = lock_store(store).finish_generation(
                 streaming,
                 &generated.checked.text,
-                Some(generated.timings()),
+                Some(generated.timings().to_value()),
                 generated.checked.findings.clone(),
             )?;
             return Ok(GeneratedVersion { generated, version });
@@ -452,7 +489,11 @@ fn generate_version(
         (Some(error), _) | (None, Err(error)) => error,
     };
     let partial = check_text(episode, &task.compose(episode, &plan.template, &raw));
-    let timings = serde_json::json!({ "error": error.kind(), "mensaje": error.to_string() });
+    let timings = Timings::Failed {
+        error: error.kind().as_str().to_string(),
+        mensaje: error.to_string(),
+    }
+    .to_value();
     // When even this write fails, the store leaves what the last autosave
     // kept as an interrupted generation, offered for resume or discard.
     if let Err(failed) = lock_store(store).finish_generation(
@@ -673,5 +714,33 @@ mod tests {
             current.replace("Febril los dos primeros días.", "Afebril desde el día 3.")
         );
         assert_eq!(task.instruction().as_deref(), Some("más breve"));
+    }
+
+    #[test]
+    fn timings_read_back_as_written_and_from_an_older_engine() {
+        let finished = Timings::Finished {
+            fin: engine::FinishReason::Eos,
+            estadisticas: engine::Stats {
+                prompt_tokens: 812,
+                generated_tokens: 120,
+                decode_tok_s: 30.5,
+                ..engine::Stats::default()
+            },
+        };
+        assert_eq!(Timings::read(Some(&finished.to_value())), Some(finished));
+        let failed = Timings::Failed {
+            error: "disco_lleno".into(),
+            mensaje: "el disco está lleno".into(),
+        };
+        assert_eq!(Timings::read(Some(&failed.to_value())), Some(failed));
+        // Written before the lookup figures existed.
+        let older = serde_json::json!({ "fin": "max_tokens",
+            "estadisticas": { "prompt_tokens": 10, "generated_tokens": 5, "decode_tok_s": 12.0 } });
+        let Some(Timings::Finished { fin, estadisticas }) = Timings::read(Some(&older)) else {
+            panic!("older timings not read");
+        };
+        assert_eq!(fin, engine::FinishReason::MaxTokens);
+        assert_eq!(estadisticas.lookup_drafted, 0);
+        assert_eq!(Timings::read(None), None);
     }
 }

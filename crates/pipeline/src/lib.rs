@@ -33,7 +33,7 @@ pub use desk::{
 pub use generate::{
     chosen_template, generate, generate_draft, lock_store, profile_for, regenerate_section,
     sampling_for, DraftRequest, Generated, GeneratedVersion, Plan, ProfileChoice, SamplingSource,
-    SectionDraftRequest, Task, TemplateChoice,
+    SectionDraftRequest, Task, TemplateChoice, Timings,
 };
 
 /// Why an action could not be done. Spanish, naming the file or the
