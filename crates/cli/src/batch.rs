@@ -180,7 +180,13 @@ fn draft_one(
         return row(Outcome::Omitido, Some(invalid.to_string()));
     }
     if let (Some(store), Some(sha)) = (store, engine.model_sha256()) {
-        let found = pipeline::lock_store(store).find_generated(&loaded.source, &sha, sampling_json);
+        let template = choice.template.as_ref().map(|t| t.id.as_str());
+        let found = pipeline::lock_store(store).find_generated(
+            &loaded.source,
+            &sha,
+            sampling_json,
+            template,
+        );
         match found {
             Ok(Some((draft, number))) => {
                 return Row {

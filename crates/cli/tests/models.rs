@@ -331,6 +331,38 @@ fn batch_drafts_a_folder_skips_bad_files_and_what_is_already_drafted() {
             .len(),
         2
     );
+
+    // Another template is another epicrisis: drafted again.
+    let template = dir.path().join("plantilla.json");
+    std::fs::write(
+        &template,
+        r#"{"id": "breve", "nombre": "Breve", "perfil": "instruct",
+            "secciones": ["evolucion", "indicaciones"], "estilo": "lista", "extension": "breve"}"#,
+    )
+    .unwrap();
+    let with_template = epicrisis(&[
+        "batch",
+        folder.to_str().unwrap(),
+        "--model",
+        &model,
+        "--max-tokens",
+        "6",
+        "--template",
+        template.to_str().unwrap(),
+        "--save",
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&with_template.stdout).unwrap();
+    let redone = report["episodios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resultado"] == "redactado")
+        .count();
+    assert_eq!(redone, 2, "{report}");
 }
 
 #[test]

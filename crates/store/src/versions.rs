@@ -173,13 +173,16 @@ impl Store {
     }
 
     /// A finished model version already written for this exact episode
-    /// file by this model file (by hash) with these sampling settings, in a
-    /// draft not in the bin: what `epicrisis batch` skips when rerun.
+    /// file by this model file (by hash) with these sampling settings, as a
+    /// whole text (not one section rewritten), in a draft not in the bin:
+    /// what `epicrisis batch` skips when rerun. With `template`, only a
+    /// version that followed it counts.
     pub fn find_generated(
         &self,
         episode_json: &str,
         model_sha256: &str,
         sampling: &serde_json::Value,
+        template: Option<&str>,
     ) -> Result<Option<(DraftId, i64)>> {
         self.conn
             .query_row(
@@ -188,8 +191,9 @@ impl Store {
                  JOIN episodes e ON e.id = d.episode_id
                  WHERE e.json = ?1 AND v.origin = 'modelo' AND v.state = 'completa'
                    AND v.model_sha256 = ?2 AND v.sampling = ?3 AND d.deleted_at IS NULL
+                   AND v.section IS NULL AND (?4 IS NULL OR v.template = ?4)
                  ORDER BY v.created_at DESC LIMIT 1",
-                params![episode_json, model_sha256, sampling.to_string()],
+                params![episode_json, model_sha256, sampling.to_string(), template],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()
