@@ -242,8 +242,8 @@ fn batch_drafts_a_folder_skips_bad_files_and_what_is_already_drafted() {
     std::fs::write(folder.join("notas.txt"), "no es un episodio").unwrap();
     let db = dir.path().join("e.sqlite3");
     let model = tiny_model().display().to_string();
-    let run = || {
-        epicrisis(&[
+    let run = |extra: &[&str]| {
+        let args = [
             "batch",
             folder.to_str().unwrap(),
             "--model",
@@ -255,9 +255,10 @@ fn batch_drafts_a_folder_skips_bad_files_and_what_is_already_drafted() {
             db.to_str().unwrap(),
             "--format",
             "json",
-        ])
+        ];
+        epicrisis(&[&args[..], extra].concat())
     };
-    let out = run();
+    let out = run(&[]);
     // Bad files make the exit 1, after every good one was drafted.
     assert_eq!(
         out.status.code(),
@@ -307,7 +308,7 @@ fn batch_drafts_a_folder_skips_bad_files_and_what_is_already_drafted() {
     assert!(names.contains(&"María Inés Soto Carrasco"), "{names:?}");
 
     // A rerun drafts nothing again.
-    let again = run();
+    let again = run(&[]);
     let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     let redone = report["episodios"]
         .as_array()
@@ -340,21 +341,7 @@ fn batch_drafts_a_folder_skips_bad_files_and_what_is_already_drafted() {
             "secciones": ["evolucion", "indicaciones"], "estilo": "lista", "extension": "breve"}"#,
     )
     .unwrap();
-    let with_template = epicrisis(&[
-        "batch",
-        folder.to_str().unwrap(),
-        "--model",
-        &model,
-        "--max-tokens",
-        "6",
-        "--template",
-        template.to_str().unwrap(),
-        "--save",
-        "--db",
-        db.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let with_template = run(&["--template", template.to_str().unwrap()]);
     let report: serde_json::Value = serde_json::from_slice(&with_template.stdout).unwrap();
     let redone = report["episodios"]
         .as_array()
