@@ -309,13 +309,7 @@ fn batch_drafts_a_folder_skips_bad_files_and_what_is_already_drafted() {
 
     // A rerun drafts nothing again.
     let again = run(&[]);
-    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
-    let redone = report["episodios"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["resultado"] == "redactado")
-        .count();
+    let (redone, report) = drafted(&again);
     assert_eq!(redone, 0, "{report}");
     let listed = epicrisis(&[
         "drafts",
@@ -342,14 +336,20 @@ fn batch_drafts_a_folder_skips_bad_files_and_what_is_already_drafted() {
     )
     .unwrap();
     let with_template = run(&["--template", template.to_str().unwrap()]);
-    let report: serde_json::Value = serde_json::from_slice(&with_template.stdout).unwrap();
-    let redone = report["episodios"]
+    let (redone, report) = drafted(&with_template);
+    assert_eq!(redone, 2, "{report}");
+}
+
+/// How many episodes a batch's JSON report says it drafted, and the report.
+fn drafted(out: &Output) -> (usize, serde_json::Value) {
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let count = report["episodios"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|r| r["resultado"] == "redactado")
         .count();
-    assert_eq!(redone, 2, "{report}");
+    (count, report)
 }
 
 #[test]

@@ -268,7 +268,7 @@ impl Template {
 
     /// Whether `id` names a built-in (which cannot be saved over).
     pub fn is_builtin_id(id: &str) -> bool {
-        id == "general" || id == "ajustado"
+        Template::builtins().iter().any(|t| t.id == id)
     }
 
     /// The template behind the full deterministic draft: every section.

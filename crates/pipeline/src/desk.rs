@@ -9,12 +9,25 @@ use crate::{Checked, Error};
 /// The episode a draft was made from, parsed and normalised again from the
 /// JSON the store kept verbatim.
 pub fn draft_episode(draft: &store::Draft) -> Result<clinical::Episode, Error> {
-    let episode =
-        clinical::parse_episode(draft.episode_json.as_bytes()).map_err(|source| Error::Stored {
-            draft: draft.summary.id,
-            source,
-        })?;
-    Ok(clinical::normalize(episode))
+    Ok(clinical::normalize(parse_stored(draft)?))
+}
+
+/// A draft's stored episode loaded as a file's is (normalised and
+/// validated), for the actions that must refuse one with errors.
+pub(crate) fn draft_loaded(draft: &store::Draft) -> Result<crate::LoadedEpisode, Error> {
+    let episode = parse_stored(draft)?;
+    Ok(crate::checked_episode(
+        None,
+        draft.episode_json.clone(),
+        episode,
+    ))
+}
+
+fn parse_stored(draft: &store::Draft) -> Result<clinical::Episode, Error> {
+    clinical::parse_episode(draft.episode_json.as_bytes()).map_err(|source| Error::Stored {
+        draft: draft.summary.id,
+        source,
+    })
 }
 
 /// A saved version checked again against its draft's episode, with the

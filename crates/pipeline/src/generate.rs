@@ -467,7 +467,9 @@ fn generate_version(
     let outcome = run(engine, episode, plan, task, prompt, cancel, &mut |delta| {
         on_delta(delta);
         raw.push_str(delta);
-        if save_error.is_none() {
+        // Composing the whole text (and taking the store's lock) is
+        // per-autosave work, not per-token work.
+        if save_error.is_none() && streaming.due() {
             let text = task.compose(episode, &plan.template, &raw);
             if let Err(e) = lock_store(store).save_partial(&mut streaming, &text) {
                 // Stop rather than stream text that cannot be kept.
@@ -597,15 +599,7 @@ pub fn regenerate_section(
 ) -> Result<GeneratedVersion, Error> {
     let (episode, plan, current) = {
         let guard = lock_store(store);
-        let draft = guard.draft(request.draft)?;
-        let episode = crate::draft_episode(&draft)?;
-        let report = clinical::validate(&episode);
-        let loaded = crate::LoadedEpisode {
-            path: None,
-            source: draft.episode_json.clone(),
-            episode,
-            report,
-        };
+        let loaded = crate::desk::draft_loaded(&guard.draft(request.draft)?)?;
         loaded.require_valid()?;
         let version = guard.version(request.draft, request.version)?;
         // The same sections the window offered (found in the whole text).

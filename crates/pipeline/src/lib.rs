@@ -252,7 +252,11 @@ pub fn form_episode(source: &str) -> Result<LoadedEpisode, Error> {
     Ok(checked_episode(None, source.to_string(), episode))
 }
 
-fn checked_episode(path: Option<PathBuf>, source: String, episode: Episode) -> LoadedEpisode {
+pub(crate) fn checked_episode(
+    path: Option<PathBuf>,
+    source: String,
+    episode: Episode,
+) -> LoadedEpisode {
     let episode = clinical::normalize(episode);
     let report = clinical::validate(&episode);
     LoadedEpisode {

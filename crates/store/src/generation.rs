@@ -66,8 +66,9 @@ impl Generation {
         })
     }
 
-    /// Whether the autosave interval has passed since the last save.
-    pub(crate) fn due(&self) -> bool {
+    /// Whether the autosave interval has passed since the last save: a
+    /// caller whose text costs something to assemble asks before it does.
+    pub fn due(&self) -> bool {
         self.last_save.elapsed() >= AUTOSAVE_INTERVAL
     }
 }
