@@ -150,19 +150,25 @@ export class Desk {
       const checked = await api.episodeCheck(this.json());
       this.problems = checked.problems;
       this.formError = null;
-      const service = typeof this.episode?.atencion?.servicio === "string" ? this.episode.atencion.servicio : null;
-      if (this.templates === null || service !== this.templateService) await this.loadTemplates();
+      if (this.templates === null || this.service !== this.templateService) await this.loadTemplates();
     } catch (error) {
       this.formError = api.asUiError(error);
       this.problems = [];
     }
   }
 
+  /** The service the templates were last listed for. */
   private templateService: string | null = null;
+
+  /** The episode's `atencion.servicio`, which picks the default template. */
+  private get service(): string | null {
+    const service = this.episode?.atencion?.servicio;
+    return typeof service === "string" ? service : null;
+  }
 
   /** The templates, with the one the episode's service uses. */
   async loadTemplates() {
-    const service = typeof this.episode?.atencion?.servicio === "string" ? this.episode.atencion.servicio : null;
+    const service = this.service;
     this.templateService = service;
     try {
       this.templates = await api.templatesList(service);

@@ -1,4 +1,3 @@
-import { displayMoment } from "./dates";
 // Pure text helpers for the epicrisis pane: cutting a text into plain and
 // marked pieces for the findings, and a word diff between two versions.
 import type { FindingView } from "./backend";
@@ -126,9 +125,4 @@ export function bytes(n: number): string {
     unit++;
   }
   return `${value.toLocaleString("es-CL", { maximumFractionDigits: 1 })} ${units[unit]}`;
-}
-
-/** "DD/MM/AAAA HH:MM" whatever the system's locale (see dates.ts). */
-export function dateTime(ms: number): string {
-  return displayMoment(ms);
 }
