@@ -57,8 +57,6 @@ kinds::error_kind! {
         Escritura => "escritura",
         /// The database could not be opened at start.
         SinBase => "sin_base",
-        /// A setting or argument out of range.
-        ParametroInvalido => "parametro_invalido",
         /// A status word the store does not know.
         EstadoInvalido => "estado_invalido",
         /// A file the shell reads itself could not be read.

@@ -67,7 +67,7 @@ impl Desk {
     /// Where models are copied on request: beside the database, so there
     /// is none when the database could not be opened.
     pub fn models_folder(&self) -> Option<PathBuf> {
-        self.db_path.as_deref().map(store::model_folder::folder)
+        self.db_path.as_deref().map(pipeline::model_folder::folder)
     }
 
     pub fn store(&self) -> UiResult<SharedStore> {

@@ -31,7 +31,7 @@ pub struct AppInfo {
 pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, desk: State<'_, Desk>) -> AppInfo {
     let package = app.package_info();
     let first_run = desk
-        .with_store(|s| Ok(s.settings()?.start_choice.is_none()))
+        .with_store(|s| Ok(pipeline::Settings::load(s)?.start_choice.is_none()))
         .unwrap_or(false);
     AppInfo {
         name: package.name.clone(),
@@ -109,6 +109,10 @@ pub fn logs_open<R: tauri::Runtime>(
 
 /// Remembers the welcome's answer, so it is asked once.
 #[tauri::command]
-pub fn welcome_choose(desk: State<'_, Desk>, choice: store::StartChoice) -> UiResult<()> {
-    desk.with_store(|s| Ok(s.update_settings(|settings| settings.start_choice = Some(choice))?))
+pub fn welcome_choose(desk: State<'_, Desk>, choice: pipeline::StartChoice) -> UiResult<()> {
+    desk.with_store(|s| {
+        Ok(pipeline::Settings::update(s, |settings| {
+            settings.start_choice = Some(choice)
+        })?)
+    })
 }

@@ -37,18 +37,9 @@ pub struct ModelPreview {
     pub fits: bool,
 }
 
-fn load_options(settings: &store::Settings, path: PathBuf) -> UiResult<engine::LoadOptions> {
-    Ok(engine::LoadOptions {
-        model: path,
-        tokenizer: None,
-        context: settings.context.map(|c| c as usize),
-        device: settings.device.parse()?,
-        threads: settings.threads.map(|t| t as usize),
-    })
-}
-
-fn settings(desk: &Desk) -> store::Settings {
-    desk.with_store(|s| Ok(s.settings()?)).unwrap_or_default()
+fn settings(desk: &Desk) -> pipeline::Settings {
+    desk.with_store(|s| Ok(pipeline::Settings::load(s)?))
+        .unwrap_or_default()
 }
 
 #[tauri::command]
@@ -90,7 +81,7 @@ pub async fn model_load(
     path: String,
     progress: Channel<f32>,
 ) -> UiResult<engine::LoadedInfo> {
-    let options = load_options(&settings(&desk), PathBuf::from(&path))?;
+    let options = settings(&desk).load_options(PathBuf::from(&path));
     let cancel = desk
         .start_loading()
         .ok_or_else(|| UiError::busy("ya se está cargando un modelo"))?;
@@ -134,7 +125,7 @@ pub async fn model_copy(
         .start_loading()
         .ok_or_else(|| UiError::busy("ya se está cargando un modelo"))?;
     let copied = tauri::async_runtime::spawn_blocking(move || {
-        store::model_folder::copy_model(Path::new(&path), &folder, |done, total| {
+        pipeline::model_folder::copy_model(Path::new(&path), &folder, |done, total| {
             let _ = progress.send(if total == 0 {
                 1.0
             } else {
@@ -174,5 +165,9 @@ pub fn model_unload(desk: State<'_, Desk>) -> UiResult<()> {
 /// Saves the model choice into the settings as they are now (not as they
 /// were when a load began: the clinician may have saved others meanwhile).
 fn remember_model(desk: &Desk, path: Option<PathBuf>) -> UiResult<()> {
-    desk.with_store(|s| Ok(s.update_settings(|settings| settings.model_path = path)?))
+    desk.with_store(|s| {
+        Ok(pipeline::Settings::update(s, |settings| {
+            settings.model_path = path
+        })?)
+    })
 }

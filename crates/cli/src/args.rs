@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
+use kinds::Word;
 
-use crate::models::{ModelArgs, ProfileArg, SamplingArgs};
+use crate::models::{ModelArgs, SamplingArgs};
 use crate::output::Format;
 use crate::{batch, drafts, export, hf_import};
 
@@ -31,8 +33,8 @@ pub(crate) enum Command {
         episode: PathBuf,
         #[command(flatten)]
         model: ModelArgs,
-        #[arg(long, value_enum, default_value_t = ProfileArg::Auto)]
-        profile: ProfileArg,
+        #[arg(long, value_parser = word::<pipeline::ProfileChoice>(), default_value = "auto")]
+        profile: pipeline::ProfileChoice,
         #[command(flatten)]
         sampling: SamplingArgs,
         /// Plantilla del servicio (archivo JSON, ver docs/templates.md); sin ella, la del servicio del episodio si está guardada.
@@ -122,6 +124,14 @@ pub(crate) enum Command {
     },
 }
 
+/// A flag whose values are a library enum's words ([`kinds::Word`]): the
+/// choices `--help` lists and the parse both come from the enum, so the
+/// command line keeps no copy of it.
+pub(crate) fn word<T: Word + Send + Sync>() -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(T::ALL.iter().map(|value| value.word()))
+        .try_map(|text| T::from_word(&text).ok_or_else(|| format!("«{text}» no es una opción")))
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -170,6 +180,52 @@ mod tests {
         ] {
             assert!(Cli::try_parse_from(two).is_err(), "{two:?}");
         }
+    }
+
+    #[test]
+    fn enum_flags_take_the_library_words_and_list_them_when_wrong() {
+        let parsed = Cli::try_parse_from([
+            "epicrisis",
+            "generate",
+            "e.json",
+            "--model",
+            "m.gguf",
+            "--device",
+            "cuda",
+            "--profile",
+            "instruct",
+        ])
+        .unwrap();
+        let Command::Generate { model, profile, .. } = parsed.command else {
+            panic!("not generate");
+        };
+        assert_eq!(
+            profile,
+            pipeline::ProfileChoice::Fixed(clinical::Profile::Instruct)
+        );
+        assert!(format!("{model:?}").contains("Cuda"), "{model:?}");
+        let parsed =
+            Cli::try_parse_from(["epicrisis", "drafts", "list", "--status", "revisado"]).unwrap();
+        let Command::Drafts {
+            command: drafts::DraftsCommand::List { status, .. },
+        } = parsed.command
+        else {
+            panic!("not drafts list");
+        };
+        assert_eq!(status, Some(store::Status::Revisado));
+        let error = Cli::try_parse_from([
+            "epicrisis",
+            "export",
+            "e.json",
+            "--md",
+            "e.md",
+            "--paper",
+            "A5",
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(error.contains("a4, carta"), "{error}");
     }
 
     #[test]

@@ -12,8 +12,9 @@ use std::time::Instant;
 use clap::Args;
 use serde::Serialize;
 
+use crate::args::word;
 use crate::models::{self, ModelArgs, SamplingArgs};
-use crate::{print_json, Format, ProfileArg, EXIT_INVALID, EXIT_PROBLEMS};
+use crate::{print_json, Format, EXIT_INVALID, EXIT_PROBLEMS};
 
 #[derive(Args)]
 pub struct BatchArgs {
@@ -21,8 +22,8 @@ pub struct BatchArgs {
     folder: PathBuf,
     #[command(flatten)]
     model: ModelArgs,
-    #[arg(long, value_enum, default_value_t = ProfileArg::Auto)]
-    profile: ProfileArg,
+    #[arg(long, value_parser = word::<pipeline::ProfileChoice>(), default_value = "auto")]
+    profile: pipeline::ProfileChoice,
     #[command(flatten)]
     sampling: SamplingArgs,
     /// Plantilla del servicio (archivo JSON, ver docs/templates.md) para todos los episodios.
@@ -71,7 +72,7 @@ pub fn run(args: &BatchArgs, db: Option<&Path>) -> anyhow::Result<u8> {
     };
     let choice = match crate::input::optional_template(args.template.as_deref()) {
         Ok(template) => models::Choice {
-            profile: args.profile.into(),
+            profile: args.profile,
             template,
         },
         Err(code) => return Ok(code),

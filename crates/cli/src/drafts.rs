@@ -4,8 +4,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 
+use crate::args::word;
 use crate::input::open_store;
 use crate::output::{print_json, Format, EXIT_INVALID, EXIT_PROBLEMS};
 
@@ -16,8 +17,8 @@ pub(crate) enum DraftsCommand {
         /// Busca en nombre, RUT, diagnósticos y texto (sin distinguir tildes).
         #[arg(long)]
         search: Option<String>,
-        #[arg(long, value_enum)]
-        status: Option<StatusArg>,
+        #[arg(long, value_parser = word::<store::Status>())]
+        status: Option<store::Status>,
         /// Modificados desde este día (AAAA-MM-DD, hora local).
         #[arg(long, value_parser = parse_day)]
         since: Option<clinical::date::Date>,
@@ -39,23 +40,6 @@ pub(crate) enum DraftsCommand {
     },
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub(crate) enum StatusArg {
-    Borrador,
-    Revisado,
-    Final,
-}
-
-impl From<StatusArg> for store::Status {
-    fn from(status: StatusArg) -> Self {
-        match status {
-            StatusArg::Borrador => store::Status::Borrador,
-            StatusArg::Revisado => store::Status::Revisado,
-            StatusArg::Final => store::Status::Final,
-        }
-    }
-}
-
 pub(crate) fn parse_day(text: &str) -> Result<clinical::date::Date, String> {
     clinical::date::Date::parse(text)
         .filter(|_| text.trim().len() == 10)
@@ -74,7 +58,7 @@ pub(crate) fn run(command: DraftsCommand, db: Option<&Path>) -> anyhow::Result<u
         } => {
             let query = store::ListQuery {
                 search,
-                status: status.map(Into::into),
+                status,
                 changed_from: since.map(store::Timestamp::start_of_day),
                 changed_before: until.map(|day| {
                     let next =

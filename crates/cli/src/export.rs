@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
+use crate::args::word;
 use crate::input::{load_valid, read_text};
 use crate::output::{Format, EXIT_INVALID, EXIT_PROBLEMS};
 
@@ -34,14 +35,8 @@ pub(crate) struct ExportArgs {
     /// Logo para el encabezado (PNG, JPEG, GIF, SVG o WebP).
     #[arg(long)]
     logo: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = PaperArg::A4)]
-    paper: PaperArg,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub(crate) enum PaperArg {
-    A4,
-    Carta,
+    #[arg(long, value_parser = word::<export::Paper>(), default_value = "a4")]
+    paper: export::Paper,
 }
 
 impl ExportArgs {
@@ -58,10 +53,7 @@ impl ExportArgs {
 
     pub(crate) fn options(&self) -> export::Options {
         export::Options {
-            paper: match self.paper {
-                PaperArg::A4 => export::Paper::A4,
-                PaperArg::Carta => export::Paper::Carta,
-            },
+            paper: self.paper,
             letterhead: export::Letterhead {
                 institution: self.institution.clone().unwrap_or_default(),
                 service: self.service.clone().unwrap_or_default(),

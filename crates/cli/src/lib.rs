@@ -48,7 +48,6 @@ mod verify_eval;
 
 use args::{Cli, Command};
 pub(crate) use input::{load_valid, open_store};
-pub(crate) use models::ProfileArg;
 pub(crate) use output::{print_json, Format, EXIT_INVALID, EXIT_PROBLEMS};
 
 /// Runs the command line on `args` (the program name first) and returns
@@ -94,10 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(template) => template,
                 Err(code) => return Ok(code),
             };
-            let choice = models::Choice {
-                profile: profile.into(),
-                template,
-            };
+            let choice = models::Choice { profile, template };
             models::generate(
                 &episode,
                 &model,

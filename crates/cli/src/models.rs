@@ -4,8 +4,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
+use crate::args::word;
 use crate::{load_valid, print_json, Format, EXIT_INVALID, EXIT_PROBLEMS};
 
 #[derive(Args, Debug, Clone)]
@@ -16,8 +17,8 @@ pub struct ModelArgs {
     /// tokenizer.json (por omisión, el que esté junto al modelo o el del GGUF).
     #[arg(long, value_name = "ARCHIVO")]
     tokenizer: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
-    device: DeviceArg,
+    #[arg(long, value_parser = word::<engine::DeviceChoice>(), default_value = "cpu")]
+    device: engine::DeviceChoice,
     /// Hilos de cálculo (por omisión, todos los núcleos).
     #[arg(long)]
     threads: Option<usize>,
@@ -54,30 +55,6 @@ impl SamplingArgs {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DeviceArg {
-    Cpu,
-    Cuda,
-    Metal,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ProfileArg {
-    Auto,
-    Finetuned,
-    Instruct,
-}
-
-impl From<ProfileArg> for pipeline::ProfileChoice {
-    fn from(p: ProfileArg) -> Self {
-        match p {
-            ProfileArg::Auto => pipeline::ProfileChoice::Auto,
-            ProfileArg::Finetuned => pipeline::ProfileChoice::Fixed(clinical::Profile::Finetuned),
-            ProfileArg::Instruct => pipeline::ProfileChoice::Fixed(clinical::Profile::Instruct),
-        }
-    }
-}
-
 impl ModelArgs {
     pub fn model(&self) -> &Path {
         &self.model
@@ -88,11 +65,7 @@ impl ModelArgs {
             model: self.model.clone(),
             tokenizer: self.tokenizer.clone(),
             context,
-            device: match self.device {
-                DeviceArg::Cpu => engine::DeviceChoice::Cpu,
-                DeviceArg::Cuda => engine::DeviceChoice::Cuda,
-                DeviceArg::Metal => engine::DeviceChoice::Metal,
-            },
+            device: self.device,
             threads: self.threads,
         }
     }

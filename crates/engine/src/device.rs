@@ -20,16 +20,14 @@ pub enum DeviceChoice {
     Metal,
 }
 
-impl std::str::FromStr for DeviceChoice {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<DeviceChoice> {
-        match s {
-            "cpu" => Ok(DeviceChoice::Cpu),
-            "cuda" => Ok(DeviceChoice::Cuda),
-            "metal" => Ok(DeviceChoice::Metal),
-            other => Err(Error::Invalid(format!(
-                "dispositivo «{other}» desconocido; use cpu, cuda o metal"
-            ))),
+impl kinds::Word for DeviceChoice {
+    const ALL: &'static [DeviceChoice] =
+        &[DeviceChoice::Cpu, DeviceChoice::Cuda, DeviceChoice::Metal];
+    fn word(self) -> &'static str {
+        match self {
+            DeviceChoice::Cpu => "cpu",
+            DeviceChoice::Cuda => "cuda",
+            DeviceChoice::Metal => "metal",
         }
     }
 }
@@ -224,11 +222,16 @@ mod tests {
     }
 
     #[test]
-    fn unknown_device_names_are_refused() {
-        assert!("tpu".parse::<DeviceChoice>().is_err());
-        assert_eq!(
-            "metal".parse::<DeviceChoice>().unwrap(),
-            DeviceChoice::Metal
-        );
+    fn devices_are_read_by_their_settings_word() {
+        use kinds::Word;
+        assert_eq!(DeviceChoice::from_word("tpu"), None);
+        assert_eq!(DeviceChoice::from_word("metal"), Some(DeviceChoice::Metal));
+        assert!(serde_json::from_str::<DeviceChoice>("\"tpu\"").is_err());
+        for device in DeviceChoice::ALL {
+            assert_eq!(
+                serde_json::to_value(device).unwrap(),
+                serde_json::Value::from(device.word())
+            );
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clinical::date::Date;
 use clinical::episode::Sexo;
 use clinical::Episode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Printed when the record lacks a value: a blank would look like an
 /// omission by the printer, not by the record. The same words as the
@@ -17,13 +17,25 @@ use serde::Serialize;
 pub const MISSING: &str = clinical::text::NOT_RECORDED;
 
 /// The page size: Chilean hospitals print on A4 or, some, on US Letter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Saved in the settings and typed after `--paper` as its word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Paper {
     /// ISO A4, the default.
     #[default]
     A4,
     /// US Letter.
     Carta,
+}
+
+impl kinds::Word for Paper {
+    const ALL: &'static [Paper] = &[Paper::A4, Paper::Carta];
+    fn word(self) -> &'static str {
+        match self {
+            Paper::A4 => "a4",
+            Paper::Carta => "carta",
+        }
+    }
 }
 
 /// The institution's header.

@@ -1,5 +1,5 @@
 #![warn(missing_docs)]
-//! Error kinds: each library crate's `Error::kind()` returns an enum of
+//! Stable words. Error kinds: each library crate's `Error::kind()` returns an enum of
 //! the stable snake_case words that `--format json` prints and the window
 //! branches on, and the window's TypeScript union is generated from their
 //! `ALL` lists. [`error_kind!`] writes such an enum once for every crate:
@@ -39,6 +39,48 @@
 
 #[doc(hidden)]
 pub use serde as __serde;
+
+/// An enum whose values are stable words: a setting's value, a status, a
+/// command-line flag's choices. The command line builds its flags' choices
+/// from `ALL`, so a library's enum is the only list of them (no mirror enum
+/// in the front ends).
+///
+/// ```
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// enum Paper { A4, Carta }
+///
+/// impl kinds::Word for Paper {
+///     const ALL: &'static [Paper] = &[Paper::A4, Paper::Carta];
+///     fn word(self) -> &'static str {
+///         match self { Paper::A4 => "a4", Paper::Carta => "carta" }
+///     }
+/// }
+///
+/// use kinds::Word;
+/// assert_eq!(Paper::from_word("carta"), Some(Paper::Carta));
+/// assert_eq!(Paper::from_word("A5"), None);
+/// ```
+pub trait Word: Copy + 'static {
+    /// Every value, in the order a list of choices shows them.
+    const ALL: &'static [Self];
+
+    /// The word, as serialised and typed.
+    fn word(self) -> &'static str;
+
+    /// The value `word` names; `None` for any other word.
+    fn from_word(word: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|value| value.word() == word)
+    }
+
+    /// The words of [`Word::ALL`], joined for a message ("a4, carta").
+    fn choices() -> String {
+        Self::ALL
+            .iter()
+            .map(|value| value.word())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
 
 /// Writes an error-kind enum; see the crate documentation.
 #[macro_export]

@@ -31,7 +31,7 @@ fn main() {
         pipeline::SamplingSource::Settings {
             seed: engine::Sampling::default().seed,
         },
-        &store::Settings::default(),
+        &pipeline::Settings::default(),
     );
     println!(
         "| episodio | tokens | sin búsqueda t/s | con búsqueda t/s | × | aceptados | texto igual |"

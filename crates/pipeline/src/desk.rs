@@ -164,24 +164,6 @@ impl Format {
     }
 }
 
-/// The document options from the clinician's settings; a final draft loses
-/// the BORRADOR watermark.
-pub fn export_options(settings: &store::Settings, status: store::Status) -> export::Options {
-    export::Options {
-        paper: match settings.paper {
-            store::Paper::A4 => export::Paper::A4,
-            store::Paper::Carta => export::Paper::Carta,
-        },
-        letterhead: export::Letterhead {
-            institution: settings.institution.clone(),
-            service: settings.service.clone(),
-            logo: settings.logo_path.clone(),
-        },
-        is_final: status == store::Status::Final,
-        ..export::Options::default()
-    }
-}
-
 /// Writes version `number` of `draft` to `path` and notes the export in
 /// the audit trail (only once the file is written).
 pub fn export_version(
@@ -194,7 +176,7 @@ pub fn export_version(
     let saved = store.draft(draft)?;
     let episode = draft_episode(&saved)?;
     let version = store.version(draft, number)?;
-    let options = export_options(&store.settings()?, saved.summary.status);
+    let options = crate::Settings::load(store)?.export_options(saved.summary.status);
     let bytes = render(&episode, &version.text, format, &options)?;
     export::write(path, &bytes)?;
     store.record_export(draft, number, path, format.name())?;

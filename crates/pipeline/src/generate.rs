@@ -19,6 +19,21 @@ pub enum ProfileChoice {
     Fixed(clinical::Profile),
 }
 
+/// `--profile`'s words: `auto`, or a profile's own name.
+impl kinds::Word for ProfileChoice {
+    const ALL: &'static [ProfileChoice] = &[
+        ProfileChoice::Auto,
+        ProfileChoice::Fixed(clinical::Profile::Finetuned),
+        ProfileChoice::Fixed(clinical::Profile::Instruct),
+    ];
+    fn word(self) -> &'static str {
+        match self {
+            ProfileChoice::Auto => "auto",
+            ProfileChoice::Fixed(profile) => profile.as_str(),
+        }
+    }
+}
+
 /// A model's epicrisis, finished and checked, with how it was made.
 #[derive(Debug, Clone, Serialize)]
 pub struct Generated {
@@ -103,27 +118,6 @@ pub fn profile_for(info: &engine::LoadedInfo, choice: ProfileChoice) -> clinical
     }
 }
 
-/// The engine's sampling for a profile, from the clinician's settings; the
-/// parameters the settings do not hold keep the engine's defaults.
-pub fn sampling_for(settings: &store::Settings, profile: clinical::Profile) -> engine::Sampling {
-    let chosen = match profile {
-        clinical::Profile::Finetuned => settings.sampling_finetuned,
-        clinical::Profile::Instruct => settings.sampling_instruct,
-    };
-    engine::Sampling {
-        temperature: chosen.temperature,
-        top_p: chosen.top_p,
-        repeat_penalty: chosen.repeat_penalty,
-        max_new_tokens: chosen.max_tokens as usize,
-        lookup: if settings.prompt_lookup {
-            engine::sampler::DEFAULT_LOOKUP
-        } else {
-            0
-        },
-        ..engine::Sampling::default()
-    }
-}
-
 /// Where a generation's sampling comes from.
 #[derive(Debug, Clone)]
 pub enum SamplingSource {
@@ -160,13 +154,13 @@ impl Plan {
         profile: ProfileChoice,
         template: Option<clinical::Template>,
         sampling: SamplingSource,
-        settings: &store::Settings,
+        settings: &crate::Settings,
     ) -> Plan {
         let template = template_for(info, profile, template);
         let sampling = match sampling {
             SamplingSource::Settings { seed } => engine::Sampling {
                 seed,
-                ..sampling_for(settings, template.perfil)
+                ..settings.sampling(template.perfil)
             },
             SamplingSource::Given(sampling) => sampling,
         };
@@ -546,8 +540,8 @@ pub fn generate_draft(
         let mut guard = lock_store(store);
         let draft = crate::draft_for_episode(&mut guard, loaded, request.current)?;
         let settings = match request.sampling {
-            SamplingSource::Settings { .. } => guard.settings()?,
-            SamplingSource::Given(_) => store::Settings::default(),
+            SamplingSource::Settings { .. } => crate::Settings::load(&guard)?,
+            SamplingSource::Given(_) => crate::Settings::default(),
         };
         let template = chosen_template(&guard, &loaded.episode, &request.template)?;
         let plan = Plan::new(
@@ -627,8 +621,8 @@ pub fn regenerate_section(
             None => chosen_template(&guard, &loaded.episode, &TemplateChoice::Service)?,
         };
         let settings = match request.sampling {
-            SamplingSource::Settings { .. } => guard.settings()?,
-            SamplingSource::Given(_) => store::Settings::default(),
+            SamplingSource::Settings { .. } => crate::Settings::load(&guard)?,
+            SamplingSource::Given(_) => crate::Settings::default(),
         };
         let plan = Plan::new(
             engine.info(),
@@ -665,19 +659,6 @@ pub fn lock_store(store: &Mutex<store::Store>) -> std::sync::MutexGuard<'_, stor
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_lookup_setting_reaches_the_engine() {
-        let mut settings = store::Settings::default();
-        let on = sampling_for(&settings, clinical::Profile::Finetuned);
-        assert_eq!(on.lookup, engine::sampler::DEFAULT_LOOKUP);
-        assert_eq!(on.max_new_tokens, 400);
-        settings.prompt_lookup = false;
-        assert_eq!(
-            sampling_for(&settings, clinical::Profile::Instruct).lookup,
-            0
-        );
-    }
 
     /// A finished model text with the template's closing line, controls
     /// that are one line: rewriting a middle section changes that section

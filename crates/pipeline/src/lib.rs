@@ -25,16 +25,19 @@ use serde::Serialize;
 
 mod desk;
 mod generate;
+pub mod model_folder;
+mod settings;
 
 pub use desk::{
-    copy_text, draft_episode, draft_for_episode, duplicate_draft, export_options, export_version,
-    render, review_version, save_edit, write_deterministic, Format, CLIPBOARD,
+    copy_text, draft_episode, draft_for_episode, duplicate_draft, export_version, render,
+    review_version, save_edit, write_deterministic, Format, CLIPBOARD,
 };
 pub use generate::{
     chosen_template, generate, generate_draft, lock_store, profile_for, regenerate_section,
-    sampling_for, DraftRequest, Generated, GeneratedVersion, Plan, ProfileChoice, SamplingSource,
+    DraftRequest, Generated, GeneratedVersion, Plan, ProfileChoice, SamplingSource,
     SectionDraftRequest, Task, TemplateChoice, Timings,
 };
+pub use settings::{SamplingSettings, Settings, StartChoice};
 
 /// Why an action could not be done. Spanish, naming the file or the
 /// draft: these reach the clinician as they are.
@@ -107,6 +110,21 @@ pub enum Error {
         /// The version.
         version: i64,
     },
+    /// A setting the engine or the export would refuse later; refused
+    /// when it is saved, beside its field.
+    #[error("{0}")]
+    Setting(String),
+    /// A model file could not be copied into the models folder.
+    #[error("{path}: {reason}")]
+    Copy {
+        /// The file read or written.
+        path: PathBuf,
+        /// Why, in Spanish.
+        reason: String,
+    },
+    /// The clinician cancelled a model copy; nothing was left half-written.
+    #[error("se canceló la copia del modelo; no quedó ningún archivo a medias")]
+    Cancelled,
 }
 
 impl Error {
@@ -124,6 +142,24 @@ impl Error {
             Error::Engine(source) => ErrorKind::Engine(source.kind()),
             Error::Prompt(_) => ErrorKind::EpisodioNoCabe,
             Error::NoSection { .. } => ErrorKind::SeccionInexistente,
+            Error::Setting(_) => ErrorKind::ParametroInvalido,
+            Error::Copy { .. } => ErrorKind::Archivo,
+            Error::Cancelled => ErrorKind::Cancelado,
+        }
+    }
+
+    fn copy(path: &Path, error: &std::io::Error) -> Error {
+        let reason = match error.kind() {
+            std::io::ErrorKind::NotFound => "no existe".into(),
+            std::io::ErrorKind::PermissionDenied => "sin permiso".into(),
+            std::io::ErrorKind::StorageFull => {
+                "el disco está lleno; libere espacio o copie el modelo a otro disco".into()
+            }
+            _ => error.to_string(),
+        };
+        Error::Copy {
+            path: path.to_path_buf(),
+            reason,
         }
     }
 }
@@ -141,6 +177,12 @@ kinds::error_kind! {
         EpisodioNoCabe => "episodio_no_cabe",
         /// [`Error::NoSection`].
         SeccionInexistente => "seccion_inexistente",
+        /// [`Error::Setting`].
+        ParametroInvalido => "parametro_invalido",
+        /// [`Error::Copy`].
+        Archivo => "archivo",
+        /// [`Error::Cancelled`].
+        Cancelado => "cancelado",
     }
     from {
         /// [`Error::Import`], [`Error::Form`], [`Error::Stored`].

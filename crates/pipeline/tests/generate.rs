@@ -54,12 +54,10 @@ fn episode(name: &str) -> pipeline::LoadedEpisode {
 fn the_window_generation_takes_the_settings_with_its_seed_into_the_draft() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path());
-    let mut settings = store::Settings::default();
+    let mut settings = pipeline::Settings::default();
     settings.sampling_instruct.max_tokens = 8;
     settings.sampling_instruct.temperature = 0.7;
-    pipeline::lock_store(&store)
-        .save_settings(&settings)
-        .unwrap();
+    settings.save(&mut pipeline::lock_store(&store)).unwrap();
     let engine = engine();
     let loaded = episode("episodes/neumonia.json");
     let request = pipeline::DraftRequest {

@@ -129,11 +129,12 @@ impl Store {
         change.commit(action, Some(draft), None, json!({}))
     }
 
-    /// Erases for good the drafts deleted more than `settings.purge_after_days`
-    /// ago (nothing when the setting is off). The purge itself is audited
+    /// Erases for good the drafts deleted more than the
+    /// [`PURGE_AFTER_DAYS`](crate::PURGE_AFTER_DAYS) setting's days ago
+    /// (nothing when it is off). The purge itself is audited
     /// with the drafts it erased. Returns how many.
     pub fn purge_expired(&mut self) -> Result<usize> {
-        let Some(days) = self.settings()?.purge_after_days else {
+        let Some(days) = self.setting::<u32>(crate::PURGE_AFTER_DAYS)? else {
             return Ok(0);
         };
         self.purge_deleted_before(Timestamp(

@@ -100,10 +100,7 @@ pub enum Error {
         /// The field that is wrong and what to do, in Spanish.
         reason: String,
     },
-    /// The clinician cancelled a model copy; nothing was left half-written.
-    #[error("se canceló la copia del modelo; no quedó ningún archivo a medias")]
-    Cancelled,
-    /// A file beside the database (backup, lock, form, model copy) could
+    /// A file beside the database (backup, lock, form) could
     /// not be read or written.
     #[error("{path}: {reason}")]
     Io {
@@ -154,7 +151,6 @@ impl Error {
             Error::NoSuchTemplate(_) => ErrorKind::PlantillaInexistente,
             Error::BuiltinTemplate(_) => ErrorKind::PlantillaIncorporada,
             Error::Template { .. } => ErrorKind::PlantillaInvalida,
-            Error::Cancelled => ErrorKind::Cancelado,
             Error::Io { .. } => ErrorKind::Archivo,
             Error::UnknownValue { .. } => ErrorKind::ValorDesconocido,
             Error::Sqlite { .. } => ErrorKind::BaseDeDatos,
@@ -233,8 +229,6 @@ kinds::error_kind! {
         PlantillaIncorporada => "plantilla_incorporada",
         /// [`Error::Template`].
         PlantillaInvalida => "plantilla_invalida",
-        /// [`Error::Cancelled`].
-        Cancelado => "cancelado",
         /// [`Error::Io`].
         Archivo => "archivo",
         /// [`Error::UnknownValue`].

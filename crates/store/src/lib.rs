@@ -34,7 +34,6 @@ pub mod form;
 mod generation;
 mod list;
 pub mod location;
-pub mod model_folder;
 mod open;
 mod paths;
 mod records;
@@ -58,7 +57,7 @@ pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 
 /// This store's version, for the support screen.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-pub use settings::{Paper, SamplingSettings, Settings, StartChoice};
+pub use settings::PURGE_AFTER_DAYS;
 pub use store::Store;
 pub use time::Timestamp;
 pub use versions::NewVersion;

@@ -31,6 +31,13 @@ macro_rules! stored_as_text {
             }
         }
 
+        impl kinds::Word for $ty {
+            const ALL: &'static [$ty] = &[$($ty::$variant,)+];
+            fn word(self) -> &'static str {
+                self.as_str()
+            }
+        }
+
         impl rusqlite::types::ToSql for $ty {
             fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
                 Ok(self.as_str().into())

@@ -371,7 +371,7 @@ fn databases_of_every_earlier_version_migrate_and_keep_their_data() {
         assert_eq!(found[0].patient_name, "Ñusta Peña Ibáñez");
         assert_eq!(report.interrupted.len(), 1);
         assert_eq!(
-            store.settings().unwrap().institution,
+            store.settings::<serde_json::Value>().unwrap()["institution"],
             "Hospital Base Valdivia"
         );
     }

@@ -8,7 +8,9 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::Error;
+
+type Result<T> = std::result::Result<T, Error>;
 
 /// The folder next to `db_path` that holds copied models.
 pub fn folder(db_path: &Path) -> PathBuf {
@@ -32,12 +34,12 @@ pub fn copy_model(
     folder: &Path,
     mut progress: impl FnMut(u64, u64) -> bool,
 ) -> Result<PathBuf> {
-    let name = model.file_name().ok_or_else(|| Error::Io {
+    let name = model.file_name().ok_or_else(|| Error::Copy {
         path: model.to_path_buf(),
         reason: "no es un archivo de modelo".into(),
     })?;
     let total = std::fs::metadata(model)
-        .map_err(|e| Error::io(model, &e))?
+        .map_err(|e| Error::copy(model, &e))?
         .len();
     let home = folder.join(model.file_stem().unwrap_or(name));
     let target = home.join(name);
@@ -46,25 +48,25 @@ pub fn copy_model(
             progress(total, total);
             return Ok(target);
         }
-        return Err(Error::Io {
+        return Err(Error::Copy {
             path: target,
             reason: "ya existe un modelo distinto con ese nombre en la carpeta de modelos; renombre el archivo o borre el anterior".into(),
         });
     }
-    std::fs::create_dir_all(&home).map_err(|e| Error::io(&home, &e))?;
+    std::fs::create_dir_all(&home).map_err(|e| Error::copy(&home, &e))?;
     let partial = home.join(format!("{}.parcial", name.to_string_lossy()));
     if let Err(error) = copy_file(model, &partial, total, &mut progress) {
         let _ = std::fs::remove_file(&partial);
         let _ = std::fs::remove_dir(&home);
         return Err(error);
     }
-    std::fs::rename(&partial, &target).map_err(|e| Error::io(&target, &e))?;
+    std::fs::rename(&partial, &target).map_err(|e| Error::copy(&target, &e))?;
     if let Some(beside) = model.parent() {
         for companion in COMPANIONS {
             let source = beside.join(companion);
             if source.is_file() {
                 let dest = home.join(companion);
-                std::fs::copy(&source, &dest).map_err(|e| Error::io(&dest, &e))?;
+                std::fs::copy(&source, &dest).map_err(|e| Error::copy(&dest, &e))?;
             }
         }
     }
@@ -79,26 +81,28 @@ fn copy_file(
     total: u64,
     progress: &mut impl FnMut(u64, u64) -> bool,
 ) -> Result<()> {
-    let mut source = File::open(from).map_err(|e| Error::io(from, &e))?;
-    let mut dest = File::create(to).map_err(|e| Error::io(to, &e))?;
+    let mut source = File::open(from).map_err(|e| Error::copy(from, &e))?;
+    let mut dest = File::create(to).map_err(|e| Error::copy(to, &e))?;
     let mut buffer = vec![0u8; CHUNK];
     let mut done = 0u64;
     if !progress(0, total) {
         return Err(Error::Cancelled);
     }
     loop {
-        let read = source.read(&mut buffer).map_err(|e| Error::io(from, &e))?;
+        let read = source
+            .read(&mut buffer)
+            .map_err(|e| Error::copy(from, &e))?;
         if read == 0 {
             break;
         }
         dest.write_all(&buffer[..read])
-            .map_err(|e| Error::io(to, &e))?;
+            .map_err(|e| Error::copy(to, &e))?;
         done += read as u64;
         if !progress(done, total) {
             return Err(Error::Cancelled);
         }
     }
-    dest.sync_all().map_err(|e| Error::io(to, &e))
+    dest.sync_all().map_err(|e| Error::copy(to, &e))
 }
 
 #[cfg(test)]
