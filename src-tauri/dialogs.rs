@@ -73,7 +73,7 @@ pub fn pick_open<R: tauri::Runtime>(
 }
 
 /// The folders an import reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum FolderKind {
     /// A Hugging Face checkpoint.

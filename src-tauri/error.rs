@@ -5,8 +5,10 @@
 use serde::Serialize;
 
 /// The error the window receives: `{ kind, message }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct UiError {
+    /// The union written from the same enums (`error_kinds.ts`).
+    #[ts(type = "ErrorKind")]
     pub kind: UiErrorKind,
     pub message: String,
 }
@@ -149,8 +151,6 @@ pub type UiResult<T> = Result<T, UiError>;
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     /// Every word the window can receive as a kind, from the enums' `ALL`
@@ -203,16 +203,7 @@ mod tests {
             ts.push_str(&format!("  | \"{word}\"\n"));
         }
         ts.push_str(";\n");
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/error_kinds.ts");
-        if std::env::var_os("EPICRISIS_BLESS").is_some() {
-            std::fs::write(&path, &ts).unwrap();
-        }
-        let found = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            found == ts,
-            "{} is not what the enums give; run `EPICRISIS_BLESS=1 cargo test --features custom-protocol --lib error_kinds`",
-            path.display()
-        );
+        crate::bindings::assert_generated("ui/src/lib/error_kinds.ts", &ts, "error_kinds");
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! epicrisis_app::run().expect("the window could not be opened");
 //! ```
 
+#[cfg(test)]
+mod bindings;
 mod clipboard;
 mod commands;
 mod dialogs;

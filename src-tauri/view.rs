@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct FindingView {
     pub kind: clinical::FindingKind,
     pub severity: clinical::Gravedad,
@@ -19,7 +19,7 @@ pub struct FindingView {
 }
 
 /// A claim of the text the episode confirms ("coincide con …").
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ConfirmedView {
     /// UTF-16 offsets into the version's text.
     pub start: usize,
@@ -30,7 +30,7 @@ pub struct ConfirmedView {
 
 /// A version checked again: its findings and the confirmed claims, both
 /// with their sources in the episode.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ReviewView {
     pub draft_id: i64,
     pub number: i64,
@@ -93,7 +93,7 @@ pub fn findings(text: &str, found: &[clinical::Finding]) -> Vec<FindingView> {
         .collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct VersionView {
     pub draft_id: i64,
     pub number: i64,
@@ -111,7 +111,7 @@ pub struct VersionView {
     /// The service template the text follows.
     pub template: Option<String>,
     /// For a rewrite of one section: which, and the instruction.
-    pub section: Option<String>,
+    pub section: Option<clinical::Section>,
     pub instruction: Option<String>,
     /// How the episode was shortened to fit the model's context.
     pub shortening: Option<clinical::Shortening>,
@@ -134,7 +134,11 @@ impl From<store::Version> for VersionView {
             timings: pipeline::Timings::read(v.timings.as_ref()),
             created_at: v.created_at.millis(),
             template: v.provenance.template,
-            section: v.provenance.section,
+            section: v
+                .provenance
+                .section
+                .as_deref()
+                .and_then(<clinical::Section as kinds::Word>::from_word),
             instruction: v.provenance.instruction,
             shortening: v.provenance.shortening,
             sections: clinical::sections::sections(&v.text)

@@ -8,7 +8,7 @@ use crate::error::UiResult;
 use crate::state::Desk;
 
 /// What the header shows about the running build and where data lives.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
 pub struct AppInfo {
     pub name: String,
     pub version: String,
@@ -46,7 +46,7 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, desk: State<'_, Des
 }
 
 /// "Ajustes → Diagnóstico": what support asks for first.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
 pub struct Diagnostics {
     pub app_version: String,
     pub engine_version: &'static str,

@@ -25,7 +25,7 @@ pub fn drafts_list(
     desk.with_store(|s| Ok(s.list(&query)?))
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct OpenedDraft {
     pub summary: store::DraftSummary,
     pub parent_draft_id: Option<i64>,

@@ -10,7 +10,7 @@ use crate::state::Desk;
 
 /// An episode checked with `clinical`'s rules (the same as `epicrisis
 /// check`): every problem, with the JSON path the form puts it beside.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Checked {
     pub problems: Vec<clinical::Problem>,
     pub has_errors: bool,
@@ -30,7 +30,7 @@ pub fn episode_check(json: String) -> UiResult<Checked> {
     Ok(Checked::from(&pipeline::form_episode(&json)?))
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Imported {
     pub path: String,
     /// The file's text as given; the form parses it and keeps unknown keys.

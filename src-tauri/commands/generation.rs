@@ -14,7 +14,7 @@ use crate::view::VersionView;
 
 /// What the window hears while the model writes. (Which draft the text
 /// goes into is in the command's answer.)
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum GenerationEvent {
     /// New text, never a split character.
@@ -26,7 +26,7 @@ pub enum GenerationEvent {
     },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Written {
     pub draft_id: i64,
     pub version: VersionView,

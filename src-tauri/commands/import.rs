@@ -25,7 +25,7 @@ pub async fn import_choose<R: tauri::Runtime>(
 }
 
 /// What the clinician sees before importing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ImportPreview {
     pub summary: import::CheckpointSummary,
     /// Where the file will be written.
@@ -73,7 +73,7 @@ pub async fn import_inspect(
 }
 
 /// The import's result: the file to load and the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ImportDone {
     pub path: String,
     pub report: Option<import::QualityReport>,

@@ -22,7 +22,7 @@ pub async fn model_choose<R: tauri::Runtime>(
 }
 
 /// What the clinician sees before deciding to load a model.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ModelPreview {
     pub path: String,
     pub facts: engine::ModelFacts,

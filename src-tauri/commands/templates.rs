@@ -10,7 +10,7 @@ use crate::dialogs::{self, OpenKind, SaveKind};
 use crate::error::{ShellKind, UiError, UiResult};
 use crate::state::Desk;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TemplateList {
     /// The built-ins first, then the service's own by name.
     pub templates: Vec<TemplateView>,
@@ -18,7 +18,7 @@ pub struct TemplateList {
     pub for_service: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TemplateView {
     #[serde(flatten)]
     pub template: Template,

@@ -143,19 +143,22 @@ mod tests {
         Cli::command().debug_assert();
     }
 
-    #[test]
-    fn export_takes_exactly_one_output_and_the_paper() {
-        let parsed = Cli::try_parse_from([
+    fn export_on_paper(paper: &str, more: &[&str]) -> Result<Cli, clap::Error> {
+        let args = [
             "epicrisis",
             "export",
             "e.json",
             "--md",
             "e.md",
             "--paper",
-            "carta",
-            "--final",
-        ])
-        .unwrap();
+            paper,
+        ];
+        Cli::try_parse_from(args.iter().chain(more))
+    }
+
+    #[test]
+    fn export_takes_exactly_one_output_and_the_paper() {
+        let parsed = export_on_paper("carta", &["--final"]).unwrap();
         let Command::Export(args) = parsed.command else {
             panic!("not export");
         };
@@ -213,18 +216,10 @@ mod tests {
             panic!("not drafts list");
         };
         assert_eq!(status, Some(store::Status::Revisado));
-        let error = Cli::try_parse_from([
-            "epicrisis",
-            "export",
-            "e.json",
-            "--md",
-            "e.md",
-            "--paper",
-            "A5",
-        ])
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+        let error = export_on_paper("A5", &[])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(error.contains("a4, carta"), "{error}");
     }
 

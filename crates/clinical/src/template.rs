@@ -17,7 +17,7 @@ use crate::text::fold;
 /// A section of the epicrisis. The deterministic draft writes each under
 /// its [`Section::title`]; a model is asked for the same titles, which is
 /// what lets one section be found and rewritten later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
     /// Patient, stay number, service, physician (the application's data; a
@@ -120,7 +120,7 @@ impl Section {
 }
 
 /// How the body of each section is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Style {
     /// Paragraphs.
@@ -130,7 +130,7 @@ pub enum Style {
 }
 
 /// How long the model is asked to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Length {
     /// One or two sentences per section.
@@ -156,7 +156,7 @@ impl Length {
 
 /// Text the service always wants in a section, written by the application
 /// after the section's body (never by the model, so it is never altered).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct FixedText {
     /// The section it closes.
@@ -167,7 +167,7 @@ pub struct FixedText {
 
 /// How a service's epicrisis reads. The field names are the file format's
 /// (Spanish, like the episode format's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     /// Identifier: lowercase letters, digits and hyphens (`medicina-interna`).
@@ -344,7 +344,7 @@ impl Template {
                 "secciones",
                 format!(
                     "la plantilla no tiene secciones; elija al menos una de: {}",
-                    section_keys()
+                    <Section as kinds::Word>::choices()
                 ),
             );
         }
@@ -421,12 +421,12 @@ pub fn for_service<'t>(templates: &'t [Template], service: Option<&str>) -> Opti
     templates.iter().find(|t| t.serves(service))
 }
 
-fn section_keys() -> String {
-    Section::ALL
-        .iter()
-        .map(|s| s.key())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A template file's and a stored version's words for the sections.
+impl kinds::Word for Section {
+    const ALL: &'static [Section] = &Section::ALL;
+    fn word(self) -> &'static str {
+        self.key()
+    }
 }
 
 /// serde's English messages, said in Spanish for the usual mistakes.

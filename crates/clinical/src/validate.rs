@@ -8,7 +8,7 @@ use crate::date::Date;
 use crate::episode::{Episode, UnidadEdad};
 
 /// How much a problem matters: an error blocks writing, a warning does not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Blocks generation: the epicrisis would be wrong or incomplete by law.
@@ -19,7 +19,7 @@ pub enum Severity {
 }
 
 /// One problem validation found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Problem {
     /// Where, as a JSON path (`paciente.rut`, `diagnostico_egreso[0].codigo`).
     pub path: String,

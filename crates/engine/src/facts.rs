@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::gguf::{dtype_name, tensor_bytes, GgufFile};
 
 /// The architectures we run, spelled as `general.architecture` spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Architecture {
     /// Qwen2 and Qwen2.5 (`qwen2`).
@@ -48,7 +48,7 @@ impl Architecture {
 }
 
 /// The hyper-parameters the forward pass needs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Hyper {
     /// Decoder layers.
     pub layers: usize,
@@ -73,7 +73,7 @@ pub struct Hyper {
 }
 
 /// A model file described without loading its weights.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ModelFacts {
     /// The file's name, without its folder (paths reveal user names).
     pub file_name: String,
@@ -100,7 +100,7 @@ pub struct ModelFacts {
 }
 
 /// What loading will cost, so the UI can warn before it happens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct MemoryEstimate {
     /// The context the estimate is for.
     pub context: usize,

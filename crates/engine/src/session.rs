@@ -46,7 +46,7 @@ pub struct LoadOptions {
 }
 
 /// What was loaded and how, for the UI and `--format json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct LoadedInfo {
     /// The file, described.
     pub facts: ModelFacts,
@@ -84,7 +84,7 @@ impl CancelToken {
 }
 
 /// Why a generation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {
     /// The model wrote its end-of-text token.
@@ -100,7 +100,7 @@ pub enum FinishReason {
 /// What a generation measured.
 // `default`: figures a newer engine adds read as zero from a version an
 // older one wrote.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct Stats {
     /// Tokens in the prompt.

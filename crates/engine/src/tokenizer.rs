@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::gguf::GgufFile;
 
 /// Where the tokenizer came from, for the model facts and for error messages.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(tag = "tipo", content = "ruta", rename_all = "snake_case")]
 pub enum TokenizerSource {
     /// A `tokenizer.json` file.

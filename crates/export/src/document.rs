@@ -18,7 +18,7 @@ pub const MISSING: &str = clinical::text::NOT_RECORDED;
 
 /// The page size: Chilean hospitals print on A4 or, some, on US Letter.
 /// Saved in the settings and typed after `--paper` as its word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Paper {
     /// ISO A4, the default.

@@ -53,7 +53,7 @@ struct Source {
 }
 
 /// What the clinician sees before importing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CheckpointSummary {
     /// The folder, as shown.
     pub folder: String,
@@ -92,7 +92,7 @@ pub struct CheckpointSummary {
 }
 
 /// Size and time of one output type, before importing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Estimate {
     /// The output type.
     pub file_type: FileType,

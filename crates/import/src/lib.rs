@@ -73,7 +73,7 @@ pub struct Request {
 }
 
 /// Which step an import is in, for a progress bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Writing an output file.
@@ -85,7 +85,7 @@ pub enum Stage {
 }
 
 /// How far an import got, for the window's progress bar.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ImportProgress {
     /// The step it is in.
     pub stage: Stage,

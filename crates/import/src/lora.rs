@@ -32,7 +32,7 @@ struct Pair {
 }
 
 /// What the UI shows about an adapter.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AdapterSummary {
     /// The adapter's folder, as shown.
     pub folder: String,

@@ -69,7 +69,7 @@ impl Corpus {
 }
 
 /// What the quantization cost, saved beside the output as `NAME.informe.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct QualityReport {
     /// The model's name.
     pub model: String,
@@ -88,7 +88,7 @@ pub struct QualityReport {
 }
 
 /// The unquantized model the outputs are compared with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Reference {
     /// Its type (F16, BF16 or F32).
     pub file_type: FileType,
@@ -97,7 +97,7 @@ pub struct Reference {
 }
 
 /// One output, measured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct OutputQuality {
     /// Its type.
     pub file_type: FileType,

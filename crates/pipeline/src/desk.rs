@@ -142,8 +142,9 @@ pub fn save_edit(
 
 /// The file formats an epicrisis can be exported to: the one list the
 /// window's menu and the command line's flags both map onto.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "ExportFormat")]
 pub enum Format {
     /// PDF/A-2b with the letterhead, for the record and for printing.
     Pdf,

@@ -71,7 +71,7 @@ impl Generated {
 
 /// What a model's version keeps as its timings (a JSON column of the
 /// store; the words are the ones the window reads).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(untagged)]
 pub enum Timings {
     /// The generation ended (or was stopped): why, and the engine's figures.

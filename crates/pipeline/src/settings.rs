@@ -13,7 +13,7 @@ use crate::Error;
 
 /// What the clinician chose in the first-run welcome; while unset, the
 /// welcome shows at start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum StartChoice {
     /// Choose a model file now.
@@ -24,7 +24,7 @@ pub enum StartChoice {
 
 /// The clinician's settings. A field never saved (a database written
 /// before it existed) takes its default.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct Settings {
     /// The page size of exported documents.
@@ -63,7 +63,7 @@ pub struct Settings {
 
 /// The sampling a clinician may tune per prompt profile; the rest of the
 /// engine's parameters keep their defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SamplingSettings {
     /// Softmax temperature; 0 is greedy.
     pub temperature: f32,

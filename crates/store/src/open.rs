@@ -19,7 +19,7 @@ use crate::{backup, generation, schema};
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What happened while opening, for the app to tell the clinician.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct OpenReport {
     /// Where a damaged database file was moved (it is never deleted).
     pub moved_aside: Option<PathBuf>,

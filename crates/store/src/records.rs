@@ -79,7 +79,7 @@ impl std::error::Error for UnknownValue {}
 
 /// Where a draft is in its life. Only `Revisado` may become `Final`, and a
 /// final draft never changes again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Being written: takes new versions and edits.
@@ -108,7 +108,7 @@ impl Status {
 }
 
 /// Where a version's text came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
     /// Written by a language model.
@@ -127,7 +127,7 @@ stored_as_text!(Origin, "el origen de una versión", {
 
 /// Whether a version's text is whole. `EnCurso` is a generation streaming
 /// now; `Interrumpida` one whose process died, offered for resume or discard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionState {
     /// Whole: what every reader and export sees.
@@ -198,7 +198,7 @@ pub struct Version {
 }
 
 /// A row of the drafts list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct DraftSummary {
     /// The draft.
     pub id: DraftId,
@@ -221,6 +221,7 @@ pub struct DraftSummary {
     /// In the bin.
     pub deleted: bool,
     /// The last change to the draft or any of its versions.
+    #[ts(type = "string")]
     pub updated_at: Timestamp,
 }
 
@@ -256,7 +257,7 @@ pub struct AuditEntry {
 }
 
 /// A generation found interrupted when the store was opened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Interrupted {
     /// The draft.
     pub draft_id: DraftId,

@@ -36,4 +36,10 @@ describe("dates as DD/MM/AAAA", () => {
     }
     expect([...seen]).toEqual(["02/10/2026 02/10/2026 08:05 2026-10-02"]);
   });
+
+  it("reads the drafts list's RFC 3339 instants as the same moment", () => {
+    const moment = new Date(2026, 9, 2, 8, 5);
+    expect(displayMoment(moment.toISOString())).toBe(displayMoment(moment.getTime()));
+    expect(displayMoment(moment.toISOString())).toBe("02/10/2026 08:05");
+  });
 });

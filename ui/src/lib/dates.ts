@@ -31,10 +31,11 @@ export function parseDate(typed: string): string | null {
   return `${m[3]}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 
-/** A moment (milliseconds since the epoch) as "DD/MM/AAAA HH:MM", in the
- * system's time zone but never its locale's order. */
-export function displayMoment(ms: number): string {
-  const d = new Date(ms);
+/** A moment (milliseconds since the epoch, or an RFC 3339 instant as the
+ * drafts list gives it) as "DD/MM/AAAA HH:MM", in the system's time zone
+ * but never its locale's order. */
+export function displayMoment(moment: number | string): string {
+  const d = new Date(moment);
   const two = (n: number) => String(n).padStart(2, "0");
   return `${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }

@@ -87,7 +87,7 @@ function draftWith(id: number, versions: VersionView[]): OpenedDraft {
       versions: versions.length,
       interrupted: false,
       deleted: false,
-      updated_at: 0,
+      updated_at: "2026-10-05T12:00:00Z",
     },
     parent_draft_id: null,
     episode_json: "{}",

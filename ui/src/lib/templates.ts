@@ -1,7 +1,7 @@
 // Service templates, seen from the window: section titles, the template a
 // generation will use, and the words for what a version records (the
 // shortening, the figures). Pure functions, tested in templates.test.ts.
-import type { SectionKey, Shortening, Template, TemplateList, Timings, VersionView } from "./backend";
+import type { SectionKey, Shortening, Template, TemplateList, VersionView } from "./backend";
 
 /** The headings as `clinical::Section::title` writes them. */
 export const SECTION_TITLES: Record<SectionKey, string> = {
@@ -49,8 +49,8 @@ const number = (n: number, digits = 0) => n.toLocaleString("es-CL", { maximumFra
 /** A model version's figures, as label/value pairs for its details. */
 export function statsRows(version: VersionView): [string, string][] {
   const rows: [string, string][] = [];
-  const t = version.timings as Timings | null;
-  const s = t?.estadisticas;
+  const t = version.timings;
+  const s = t && "estadisticas" in t ? t.estadisticas : null;
   if (s) {
     const seconds = (s.prefill_ms + s.decode_ms) / 1000;
     rows.push(["Velocidad", `${number(s.decode_tok_s, 1)} tokens/s`]);
@@ -59,7 +59,7 @@ export function statsRows(version: VersionView): [string, string][] {
     rows.push(["Tokens del prompt", number(s.prompt_tokens)]);
     rows.push(["Tokens reutilizados", number(s.reused_tokens)]);
   }
-  if (t?.mensaje) rows.push(["Error", t.mensaje]);
+  if (t && "mensaje" in t) rows.push(["Error", t.mensaje]);
   if (version.template) rows.push(["Plantilla", version.template]);
   if (version.section) rows.push(["Sección regenerada", SECTION_TITLES[version.section] ?? version.section]);
   if (version.instruction) rows.push(["Indicación", version.instruction]);

@@ -8,6 +8,8 @@ const finding = (start: number | null, end: number | null): FindingView => ({
   message: "m",
   start,
   end,
+  path: null,
+  expected: null,
 });
 
 describe("segments", () => {

@@ -17,7 +17,7 @@ mod render;
 use render::render;
 
 /// Which kind of model the prompt is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// Models fine-tuned on epicrisis: short system prompt, compact JSON.
@@ -86,7 +86,7 @@ pub struct Budget {
 pub const TEMPLATE_TOKENS_PER_MESSAGE: usize = 8;
 
 /// How the course notes were shortened to fit, so it is never silent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct Shortening {
     /// Course notes in the episode.
     pub notes_total: usize,

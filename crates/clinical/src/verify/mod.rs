@@ -58,7 +58,7 @@ use facts::Facts;
 
 /// How much a finding matters to the clinician: *alta* is a fact the episode
 /// contradicts or a discharge item left out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Gravedad {
     /// A contradiction of the episode or an omission of what the patient takes
@@ -71,7 +71,7 @@ pub enum Gravedad {
 }
 
 /// What kind of disagreement a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// A discharge diagnosis the text does not mention.

@@ -29,7 +29,7 @@ pub use tokenizer::{TokenizerMetadata, TokenizerSources};
 const ALIGNMENT: u64 = 32;
 
 /// What a whole file is quantized to, in `llama-quantize`'s names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FileType {
     /// 32-bit floats.
