@@ -342,10 +342,25 @@ pub fn generate(
     on_delta: &mut dyn FnMut(&str),
 ) -> Result<Generated, Error> {
     let prompt = task.prompt(engine, episode, plan)?;
-    run(engine, episode, plan, task, prompt, cancel, on_delta)
+    let mut raw = String::new();
+    run(
+        engine,
+        episode,
+        plan,
+        task,
+        prompt,
+        cancel,
+        &mut raw,
+        &mut |delta, _| on_delta(delta),
+    )
 }
 
-/// The engine's part of [`generate`], for a prompt already built.
+/// The engine's part of [`generate`], for a prompt already built. The
+/// model's text accumulates in `raw`, the caller's (so a failed generation
+/// still has the text so far), and `on_delta` gets each delta with the
+/// text so far: the streamed text is kept once in the pipeline, not once
+/// per consumer.
+#[allow(clippy::too_many_arguments)]
 fn run(
     engine: &engine::Engine,
     episode: &Episode,
@@ -353,7 +368,8 @@ fn run(
     task: &Task,
     prompt: clinical::Prompt,
     cancel: &engine::CancelToken,
-    on_delta: &mut dyn FnMut(&str),
+    raw: &mut String,
+    on_delta: &mut dyn FnMut(&str, &str),
 ) -> Result<Generated, Error> {
     let messages = prompt
         .messages
@@ -374,19 +390,18 @@ fn run(
         },
         cancel.clone(),
     )?;
-    let mut raw = String::new();
     for event in generation.events.iter() {
         match event {
             engine::Event::Started { .. } => {}
             engine::Event::Token { text_delta, .. } => {
-                on_delta(&text_delta);
                 raw.push_str(&text_delta);
+                on_delta(&text_delta, raw);
             }
             engine::Event::Finished { reason, stats } => {
-                let text = task.compose(episode, &plan.template, &raw);
+                let text = task.compose(episode, &plan.template, raw);
                 return Ok(Generated {
                     checked: check_text(episode, &text),
-                    raw,
+                    raw: std::mem::take(raw),
                     profile: plan.profile(),
                     template: plan.template.id.clone(),
                     section: task.section(),
@@ -458,20 +473,22 @@ fn generate_version(
     let mut streaming = lock_store(store).begin_generation(draft, provenance)?;
     let mut raw = String::new();
     let mut save_error = None;
-    let outcome = run(engine, episode, plan, task, prompt, cancel, &mut |delta| {
+    let on_text = &mut |delta: &str, so_far: &str| {
         on_delta(delta);
-        raw.push_str(delta);
         // Composing the whole text (and taking the store's lock) is
         // per-autosave work, not per-token work.
         if save_error.is_none() && streaming.due() {
-            let text = task.compose(episode, &plan.template, &raw);
+            let text = task.compose(episode, &plan.template, so_far);
             if let Err(e) = lock_store(store).save_partial(&mut streaming, &text) {
                 // Stop rather than stream text that cannot be kept.
                 save_error = Some(Error::from(e));
                 cancel.cancel();
             }
         }
-    });
+    };
+    let outcome = run(
+        engine, episode, plan, task, prompt, cancel, &mut raw, on_text,
+    );
     let error = match (save_error, outcome) {
         (None, Ok(generated)) => {
             let version = lock_store(store).finish_generation(
