@@ -141,8 +141,6 @@ struct Loader<'a> {
     watch: LoadWatch<'a>,
     read: usize,
     converted: usize,
-    /// Regroup Q4_K rows for the AVX-512 VNNI kernel (only where it runs).
-    regroup: bool,
     regrouped: usize,
 }
 
@@ -184,11 +182,11 @@ impl<'a> Loader<'a> {
             GgmlDType::Q8_0 | GgmlDType::Q6K | GgmlDType::Q5_0 => true,
             _ => false,
         };
-        if let (true, true, Some(format)) =
-            (regroup, self.regroup, Format::from_ggml(info.ggml_dtype))
-        {
-            if let Some(w) = self.regrouped(name, format, rows, cols, start)? {
-                return Ok(w);
+        if let (true, Some(format)) = (regroup, Format::from_ggml(info.ggml_dtype)) {
+            if super::raw::regroups(format) {
+                if let Some(w) = self.regrouped(name, format, rows, cols, start)? {
+                    return Ok(w);
+                }
             }
         }
         if let Some(format) = Format::from_ggml(info.ggml_dtype) {
@@ -220,7 +218,7 @@ impl<'a> Loader<'a> {
             .ok_or_else(|| self.corrupt(name, "no se pudo convertir"))
     }
 
-    /// A Q4_K, Q6_K or Q8_0 matrix regrouped for the VNNI kernels, its mapped
+    /// A Q4_K, Q6_K or Q8_0 matrix regrouped for this CPU's kernels, its mapped
     /// original released afterwards (so it is not resident twice); `None`
     /// when its rows are not a multiple of 8.
     fn regrouped(
@@ -310,7 +308,6 @@ impl CpuModel {
             watch,
             read: 0,
             converted: 0,
-            regroup: super::raw::level() == super::raw::Level::Avx512,
             regrouped: 0,
         };
         let embedding = ld.matrix("token_embd.weight")?;

@@ -277,21 +277,46 @@ fn dot_float_at(
     }
 }
 
+/// Whether this CPU's kernels read `format` regrouped eight rows at a time
+/// ([`crate::cpu::interleave`]): every regrouped layout on AVX-512 VNNI;
+/// Q4_K alone on AVX2, where `maddubs` takes the place of `vpdpbusd`. (The
+/// +128 Q8_0 layout would saturate `maddubs`; a Q6_K kernel in this shape,
+/// whose values need widening at every step, made a 1.5B Q4_K_M prefill
+/// 81 → 66 t/s, so Q6_K keeps its row kernel there.)
+pub fn regroups(format: Format) -> bool {
+    match level() {
+        Level::Avx512 => matches!(
+            format,
+            Format::Q4K | Format::Q6K | Format::Q8_0 | Format::Q5_0
+        ),
+        Level::Avx2 => format == Format::Q4K,
+        Level::Scalar => false,
+    }
+}
+
 /// `out[r · tokens + t]` for every row of the regrouped Q4_K groups in
 /// `data` (see [`crate::cpu::interleave`]), `blocks` super-blocks per row:
-/// the AVX-512 VNNI kernel where it runs, else the scalar reference.
+/// the AVX-512 VNNI or the AVX2 kernel where it runs, else the scalar
+/// reference.
 pub fn dot_q4k_x8(data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
+    dot_q4k_x8_at(level(), data, blocks, acts, out);
+}
+
+fn dot_q4k_x8_at(level: Level, data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
     use crate::cpu::interleave::{dot_group_scalar, GROUP_BLOCK, ROWS};
     let group = blocks * GROUP_BLOCK;
     assert!(group > 0 && data.len().is_multiple_of(group));
     assert!(acts.iter().all(|a| a.len() >= blocks));
     assert_eq!(out.len(), data.len() / group * ROWS * acts.len());
     #[cfg(target_arch = "x86_64")]
-    if level() == Level::Avx512 {
-        // SAFETY: AVX-512 F/BW/VL and VNNI were detected at run time; the
-        // lengths the kernel indexes by were asserted above.
-        unsafe { x86::avx512::dot_q4k_x8(data, blocks, acts, out) };
-        return;
+    match level {
+        // SAFETY: `level` is at most what `detect` found on this CPU (AVX-512
+        // F/BW/VL and VNNI here); the lengths the kernel indexes by were
+        // asserted above.
+        Level::Avx512 => return unsafe { x86::avx512::dot_q4k_x8(data, blocks, acts, out) },
+        // SAFETY: as above, with AVX2, FMA and F16C.
+        Level::Avx2 => return unsafe { x86::avx2::dot_q4k_x8(data, blocks, acts, out) },
+        Level::Scalar => {}
     }
     let n = acts.len();
     for (g, chunk) in data.chunks_exact(group).enumerate() {

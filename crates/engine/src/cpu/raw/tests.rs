@@ -435,6 +435,47 @@ fn check_regrouped<A>(case: Regrouped<A>, seed: u64) {
     }
 }
 
+/// The AVX2 kernel (`maddubs`) and the VNNI one (`vpdpbusd`) of regrouped
+/// Q4_K make the same integer sums and the same float steps:
+/// every level this CPU runs gives the bits of the best one, for every
+/// batch size and odd tiles.
+#[test]
+fn the_regrouped_q4k_kernels_of_every_level_give_the_same_bits() {
+    use crate::cpu::interleave as il;
+    let mut rng = Rng(77);
+    let (rows, cols) = (24, 1536);
+    let (bytes, _) = weights(GgmlDType::Q4K, rows, cols, &mut rng);
+    let grouped = il::regroup_q4k(&bytes, rows, cols);
+    let blocks = cols / 256;
+    for tokens in [1, 2, 3, 4, 5, 7, 9] {
+        let q: Vec<Vec<Q8KBlock>> = (0..tokens)
+            .map(|_| {
+                let mut b = Vec::new();
+                quantize_q8k(&rng.values(cols), &mut b);
+                b
+            })
+            .collect();
+        let refs: Vec<&[Q8KBlock]> = q.iter().map(|b| b.as_slice()).collect();
+        let mut best = vec![0.0; rows * tokens];
+        dot_q4k_x8_at(level(), &grouped, blocks, &refs, &mut best);
+        for l in available_levels() {
+            let mut other = vec![0.0; rows * tokens];
+            dot_q4k_x8_at(l, &grouped, blocks, &refs, &mut other);
+            if l == Level::Scalar {
+                for (o, b) in other.iter().zip(&best) {
+                    assert!((o - b).abs() <= 1e-4 * b.abs().max(1.0), "{o} vs {b}");
+                }
+                continue;
+            }
+            let same = other
+                .iter()
+                .zip(&best)
+                .all(|(o, b)| o.to_bits() == b.to_bits());
+            assert!(same, "{l:?} vs {:?}, {tokens} tokens", level());
+        }
+    }
+}
+
 #[test]
 fn regrouped_rows_give_the_values_and_dot_products_of_the_rows_as_stored() {
     use crate::cpu::interleave as il;

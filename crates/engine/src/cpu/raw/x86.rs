@@ -140,6 +140,16 @@ macro_rules! kernels {
         ) {
             let n = acts.len();
             for (row, o) in rows.chunks_exact(row_bytes).zip(out.chunks_exact_mut(n)) {
+                // Decode streams each row once: ask for the bytes ahead, as
+                // the regrouped kernels do for their groups (1.5B Q8_0 on
+                // AVX2: 6.0 → 8.1 t/s). A long batch is bound by the
+                // arithmetic instead, and there it cost 10 % of a prefill.
+                if n <= crate::cpu::raw::TILE {
+                    // SAFETY: `each_row` is inlined only into this module's
+                    // kernels, compiled for the features `prefetch_ahead`
+                    // is; a prefetch reads nothing and never faults.
+                    unsafe { prefetch_ahead(row) };
+                }
                 for (a, o) in acts
                     .chunks(crate::cpu::raw::TILE)
                     .zip(o.chunks_mut(crate::cpu::raw::TILE))
@@ -448,7 +458,83 @@ macro_rules! kernels {
                 out[t] = hsum(acc[t]) + tail;
             }
         }
+
+        /// Token `t`'s 8 row results, `acc[t]`, into `out[r · tokens + t0 + t]`.
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn scatter_rows<const N: usize>(acc: &[__m256; N], out: &mut [f32], n: usize, t0: usize) {
+            for (t, a) in acc.iter().enumerate() {
+                let mut lanes = [0f32; 8];
+                store_f32(&mut lanes, *a);
+                for (r, v) in lanes.iter().enumerate() {
+                    out[r * n + t0 + t] = *v;
+                }
+            }
+        }
+
+        /// Asks for the bytes [`super::PREFETCH_BYTES`] past `block`, as many as it
+        /// holds, to be brought into cache (by a group's first tile of tokens
+        /// only: the later tiles read the group again from cache). Decode streams each weight once, so
+        /// keeping more reads in flight than the hardware prefetcher does is
+        /// what is left to gain there.
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn prefetch_ahead(block: &[u8]) {
+            let start = block.as_ptr().wrapping_add(super::PREFETCH_BYTES);
+            for line in (0..block.len()).step_by(64) {
+                // A prefetch never faults, whatever the address.
+                _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(line).cast::<i8>());
+            }
+        }
+
+        /// Four activation bytes broadcast to every row's lane (one
+        /// `vpbroadcastd` from memory).
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn broadcast4<const L: usize>(q: &[i8; L], at: usize) -> __m256i {
+            assert!(at + 4 <= q.len());
+            // SAFETY: the 4 bytes at `at` are inside `q` (asserted); the read is
+            // unaligned and of a plain integer.
+            let four = unsafe { std::ptr::read_unaligned(q.as_ptr().add(at).cast::<i32>()) };
+            _mm256_set1_epi32(four)
+        }
+
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn store_f32(out: &mut [f32; 8], v: __m256) {
+            // SAFETY: `out` is 8 floats, exactly one unaligned 256-bit store.
+            unsafe { _mm256_storeu_ps(out.as_mut_ptr(), v) }
+        }
     };
+}
+
+/// How far ahead of the block being read the regrouped kernels
+/// prefetch: four Q4_K groups. (Decode of 1.5B Q4_K_M, best of four,
+/// 29.4 → 33.8 t/s without → with; two and eight groups were no better.)
+const PREFETCH_BYTES: usize = 4 * crate::cpu::interleave::GROUP_BLOCK;
+
+/// Each group of 8 rows in `data` (`group_bytes` each) with the tokens
+/// in tiles of [`TILE`]: `kernel(group, tile, group's out, tokens, first
+/// token of the tile)`, the shape every regrouped kernel shares.
+///
+/// [`TILE`]: crate::cpu::raw::TILE
+#[inline]
+fn each_group_tile<A>(
+    data: &[u8],
+    group_bytes: usize,
+    acts: &[&[A]],
+    out: &mut [f32],
+    mut kernel: impl FnMut(&[u8], &[&[A]], &mut [f32], usize, usize),
+) {
+    let n = acts.len();
+    let tile = crate::cpu::raw::TILE;
+    for (g, group) in data.chunks_exact(group_bytes).enumerate() {
+        let rows = crate::cpu::interleave::ROWS;
+        let o = &mut out[g * rows * n..(g + 1) * rows * n];
+        for (k, a) in acts.chunks(tile).enumerate() {
+            kernel(group, a, o, n, k * tile);
+        }
+    }
 }
 
 /// The x86-64-v3 baseline.
@@ -472,6 +558,111 @@ pub mod avx2 {
     }
 
     kernels!("avx2,fma,f16c");
+
+    use crate::cpu::interleave::GROUP_BLOCK;
+
+    /// Regrouped Q4_K rows (`cpu::interleave`) times up to [`TILE`] tokens,
+    /// for CPUs with AVX2 but no VNNI (most office PCs): `out[r · tokens +
+    /// t]` for every row of the groups in `data`. The same integer sums as
+    /// the VNNI kernel, hence the same bits: `maddubs` gives each row's
+    /// products in i16 pairs, summed over a 32-value sub-block in i16 (at
+    /// most 8 · 2 · 15 · 128 = 30,720, so nothing saturates), then `madd`
+    /// by the row's scale, twice, widens them once per sub-block.
+    ///
+    /// [`TILE`]: crate::cpu::raw::TILE
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub fn dot_q4k_x8(data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
+        super::each_group_tile(data, blocks * GROUP_BLOCK, acts, out, |g, a, o, n, t0| {
+            in_pairs(a, t0, |pair, t, first| match pair.len() {
+                1 => x8::<1>(g, pair, o, n, t, first),
+                _ => x8::<2>(g, pair, o, n, t, first),
+            })
+        })
+    }
+
+    /// A tile's tokens two at a time (16 registers hold two tokens'
+    /// accumulators; the later pairs read the group again from L1):
+    /// `kernel(pair, its first token, whether to prefetch)`, prefetching
+    /// on the group's first pass only.
+    #[inline]
+    fn in_pairs<A>(tile: &[&[A]], t0: usize, mut kernel: impl FnMut(&[&[A]], usize, bool)) {
+        for (i, pair) in tile.chunks(2).enumerate() {
+            kernel(pair, t0 + 2 * i, t0 == 0 && i == 0);
+        }
+    }
+
+    /// Each of the 8 rows' scales twice, as i16: `(s_r, s_r)` in row r's lane.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    fn scales_twice(eight: &[u8]) -> __m256i {
+        let s = load8(eight);
+        _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(s, s))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    fn x8<const N: usize>(
+        group: &[u8],
+        acts: &[&[Q8KBlock]],
+        out: &mut [f32],
+        n: usize,
+        t0: usize,
+        prefetch: bool,
+    ) {
+        let m4 = _mm256_set1_epi8(0x0F);
+        let mut acc = [_mm256_setzero_ps(); N];
+        for (sb, blk) in group.as_chunks::<GROUP_BLOCK>().0.iter().enumerate() {
+            let qs: [&[i8; 256]; N] = std::array::from_fn(|t| &acts[t][sb].qs);
+            if prefetch {
+                prefetch_ahead(blk);
+            }
+            let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
+            let dmin8 = _mm256_cvtph_ps(load16(&blk[16..32]));
+            let mut sums = [_mm256_setzero_si256(); N];
+            for c in 0..4 {
+                let mut lo16 = [_mm256_setzero_si256(); N];
+                let mut hi16 = [_mm256_setzero_si256(); N];
+                for p in 0..8 {
+                    let w = load(&blk[160 + (c * 8 + p) * 32..]);
+                    let lo = _mm256_and_si256(w, m4);
+                    let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(w), m4);
+                    for t in 0..N {
+                        let q = qs[t];
+                        let a_lo = broadcast4(q, 64 * c + 4 * p);
+                        let a_hi = broadcast4(q, 64 * c + 32 + 4 * p);
+                        lo16[t] = _mm256_add_epi16(lo16[t], _mm256_maddubs_epi16(lo, a_lo));
+                        hi16[t] = _mm256_add_epi16(hi16[t], _mm256_maddubs_epi16(hi, a_hi));
+                    }
+                }
+                let sc_lo = scales_twice(&blk[32 + 16 * c..]);
+                let sc_hi = scales_twice(&blk[40 + 16 * c..]);
+                for t in 0..N {
+                    let both = _mm256_add_epi32(
+                        _mm256_madd_epi16(lo16[t], sc_lo),
+                        _mm256_madd_epi16(hi16[t], sc_hi),
+                    );
+                    sums[t] = _mm256_add_epi32(sums[t], both);
+                }
+            }
+            for t in 0..N {
+                let a = &acts[t][sb];
+                let mut mins = _mm256_setzero_si256();
+                for i in 0..4 {
+                    mins = madd_add(
+                        mins,
+                        _mm256_cvtepu8_epi16(load16(&blk[96 + 16 * i..])),
+                        _mm256_set1_epi32(a.pairs[i]),
+                    );
+                }
+                let ad = _mm256_set1_ps(a.d);
+                acc[t] =
+                    _mm256_fmadd_ps(_mm256_mul_ps(d8, ad), _mm256_cvtepi32_ps(sums[t]), acc[t]);
+                acc[t] =
+                    _mm256_fnmadd_ps(_mm256_mul_ps(dmin8, ad), _mm256_cvtepi32_ps(mins), acc[t]);
+            }
+        }
+        scatter_rows(&acc, out, n, t0);
+    }
 }
 
 /// AVX-512 with VNNI.
@@ -497,12 +688,7 @@ pub mod avx512 {
 
     kernels!("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni");
 
-    use crate::cpu::interleave::{GROUP_BLOCK, ROWS};
-
-    /// How far ahead of the block being read the regrouped kernels
-    /// prefetch: four Q4_K groups. (Decode of 1.5B Q4_K_M, best of four,
-    /// 29.4 → 33.8 t/s without → with; two and eight groups were no better.)
-    const PREFETCH_BYTES: usize = 4 * GROUP_BLOCK;
+    use crate::cpu::interleave::GROUP_BLOCK;
 
     /// Regrouped Q4_K rows (`cpu::interleave`) times up to [`TILE`] tokens at
     /// a time: `out[r · tokens + t]` for every row of the groups in `data`.
@@ -510,7 +696,7 @@ pub mod avx512 {
     /// [`TILE`]: crate::cpu::raw::TILE
     #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
     pub fn dot_q4k_x8(data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
-        each_group_tile(data, blocks * GROUP_BLOCK, acts, out, |g, a, o, n, t0| {
+        super::each_group_tile(data, blocks * GROUP_BLOCK, acts, out, |g, a, o, n, t0| {
             match a.len() {
                 // Fewer tokens, more independent chains per token; four
                 // tokens already fill the 32 registers.
@@ -522,48 +708,12 @@ pub mod avx512 {
         })
     }
 
-    /// Each group of 8 rows in `data` (`group_bytes` each) with the tokens
-    /// in tiles of [`TILE`]: `kernel(group, tile, group's out, tokens, first
-    /// token of the tile)`, the shape every regrouped kernel shares.
-    ///
-    /// [`TILE`]: crate::cpu::raw::TILE
-    #[inline]
-    fn each_group_tile<A>(
-        data: &[u8],
-        group_bytes: usize,
-        acts: &[&[A]],
-        out: &mut [f32],
-        mut kernel: impl FnMut(&[u8], &[&[A]], &mut [f32], usize, usize),
-    ) {
-        let n = acts.len();
-        let tile = crate::cpu::raw::TILE;
-        for (g, group) in data.chunks_exact(group_bytes).enumerate() {
-            let o = &mut out[g * ROWS * n..(g + 1) * ROWS * n];
-            for (k, a) in acts.chunks(tile).enumerate() {
-                kernel(group, a, o, n, k * tile);
-            }
-        }
-    }
-
-    /// Token `t`'s 8 row results, `acc[t]`, into `out[r · tokens + t0 + t]`.
-    #[inline]
-    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-    fn scatter_rows<const N: usize>(acc: &[__m256; N], out: &mut [f32], n: usize, t0: usize) {
-        for (t, a) in acc.iter().enumerate() {
-            let mut lanes = [0f32; 8];
-            store_f32(&mut lanes, *a);
-            for (r, v) in lanes.iter().enumerate() {
-                out[r * n + t0 + t] = *v;
-            }
-        }
-    }
-
     /// Regrouped Q8_0 rows (`cpu::interleave`) times the tokens' Q8
     /// activations: `out[r · tokens + t]` for every row of the groups.
     #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
     pub fn dot_q8_0_x8(data: &[u8], blocks: usize, acts: &[&[Q8Block]], out: &mut [f32]) {
         use crate::cpu::interleave::Q8_GROUP_BLOCK;
-        each_group_tile(
+        super::each_group_tile(
             data,
             blocks * Q8_GROUP_BLOCK,
             acts,
@@ -622,7 +772,7 @@ pub mod avx512 {
     #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
     pub fn dot_q6k_x8(data: &[u8], blocks: usize, acts: &[&[Q8KBlock]], out: &mut [f32]) {
         use crate::cpu::interleave::Q6_GROUP_BLOCK;
-        each_group_tile(
+        super::each_group_tile(
             data,
             blocks * Q6_GROUP_BLOCK,
             acts,
@@ -716,33 +866,6 @@ pub mod avx512 {
         scatter_rows(&acc, out, n, t0);
     }
 
-    /// Asks for the bytes [`PREFETCH_BYTES`] past `block`, as many as it
-    /// holds, to be brought into cache (by a group's first tile of tokens
-    /// only: the later tiles read the group again from cache). Decode streams each weight once, so
-    /// keeping more reads in flight than the hardware prefetcher does is
-    /// what is left to gain there.
-    #[inline]
-    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-    fn prefetch_ahead(block: &[u8]) {
-        let start = block.as_ptr().wrapping_add(PREFETCH_BYTES);
-        for line in (0..block.len()).step_by(64) {
-            // A prefetch never faults, whatever the address.
-            _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(line).cast::<i8>());
-        }
-    }
-
-    /// Four activation bytes broadcast to every row's lane (one
-    /// `vpbroadcastd` from memory).
-    #[inline]
-    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-    fn broadcast4<const L: usize>(q: &[i8; L], at: usize) -> __m256i {
-        assert!(at + 4 <= q.len());
-        // SAFETY: the 4 bytes at `at` are inside `q` (asserted); the read is
-        // unaligned and of a plain integer.
-        let four = unsafe { std::ptr::read_unaligned(q.as_ptr().add(at).cast::<i32>()) };
-        _mm256_set1_epi32(four)
-    }
-
     #[inline]
     #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
     fn x8<const N: usize, const CHAINS: usize>(
@@ -823,13 +946,6 @@ pub mod avx512 {
             }
         }
         scatter_rows(&acc, out, n, t0);
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
-    fn store_f32(out: &mut [f32; 8], v: __m256) {
-        // SAFETY: `out` is 8 floats, exactly one unaligned 256-bit store.
-        unsafe { _mm256_storeu_ps(out.as_mut_ptr(), v) }
     }
 }
 
