@@ -140,11 +140,12 @@ macro_rules! kernels {
         ) {
             let n = acts.len();
             for (row, o) in rows.chunks_exact(row_bytes).zip(out.chunks_exact_mut(n)) {
-                // Decode streams each row once: ask for the bytes ahead, as
-                // the regrouped kernels do for their groups (1.5B Q8_0 on
-                // AVX2: 6.0 → 8.1 t/s). A long batch is bound by the
-                // arithmetic instead, and there it cost 10 % of a prefill.
-                if n <= crate::cpu::raw::TILE {
+                // Decode and lookup's verification stream each row once:
+                // ask for the bytes ahead, as the regrouped kernels do for
+                // their groups (1.5B Q8_0 on AVX2: 6.0 → 8.1 t/s). A
+                // prefill chunk is bound by the arithmetic instead, and
+                // there it cost 10 %.
+                if n <= super::PREFETCH_MAX_TOKENS {
                     // SAFETY: `each_row` is inlined only into this module's
                     // kernels, compiled for the features `prefetch_ahead`
                     // is; a prefetch reads nothing and never faults.
@@ -512,6 +513,11 @@ macro_rules! kernels {
 /// prefetch: four Q4_K groups. (Decode of 1.5B Q4_K_M, best of four,
 /// 29.4 → 33.8 t/s without → with; two and eight groups were no better.)
 const PREFETCH_BYTES: usize = 4 * crate::cpu::interleave::GROUP_BLOCK;
+
+/// The largest batch the row kernels prefetch for: decode and a verified
+/// draft (up to 9 tokens) are bound by memory, a prefill chunk (128) by
+/// the arithmetic.
+const PREFETCH_MAX_TOKENS: usize = 16;
 
 /// Each group of 8 rows in `data` (`group_bytes` each) with the tokens
 /// in tiles of [`TILE`]: `kernel(group, tile, group's out, tokens, first
