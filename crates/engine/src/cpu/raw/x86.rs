@@ -473,11 +473,12 @@ macro_rules! kernels {
             }
         }
 
-        /// Asks for the bytes [`super::PREFETCH_BYTES`] past `block`, as many as it
-        /// holds, to be brought into cache (by a group's first tile of tokens
-        /// only: the later tiles read the group again from cache). Decode streams each weight once, so
-        /// keeping more reads in flight than the hardware prefetcher does is
-        /// what is left to gain there.
+        /// Asks for the bytes [`super::PREFETCH_BYTES`] past `block` (a
+        /// regrouped group or a row), as many as it holds, to be brought
+        /// into cache, on the first tile of tokens only: the later tiles
+        /// read the block again from cache. Decode streams each weight
+        /// once, so keeping more reads in flight than the hardware
+        /// prefetcher does is what is left to gain there.
         #[inline]
         #[target_feature(enable = $features)]
         fn prefetch_ahead(block: &[u8]) {
@@ -505,6 +506,29 @@ macro_rules! kernels {
         fn store_f32(out: &mut [f32; 8], v: __m256) {
             // SAFETY: `out` is 8 floats, exactly one unaligned 256-bit store.
             unsafe { _mm256_storeu_ps(out.as_mut_ptr(), v) }
+        }
+
+        /// A regrouped Q4_K super-block's float step for one token: `acc`
+        /// plus d · a.d · `sums` (the scaled sub-block sums of the 8 rows)
+        /// minus dmin · a.d · Σ min_j · (the sub-block's activation sum),
+        /// two sub-blocks per `madd_add`. The AVX2 and VNNI kernels share
+        /// it, so they share its bits.
+        #[inline]
+        #[target_feature(enable = $features)]
+        fn q4k_scaled(blk: &[u8], a: &Q8KBlock, sums: __m256i, acc: __m256) -> __m256 {
+            let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
+            let dmin8 = _mm256_cvtph_ps(load16(&blk[16..32]));
+            let mut mins = _mm256_setzero_si256();
+            for i in 0..4 {
+                mins = madd_add(
+                    mins,
+                    _mm256_cvtepu8_epi16(load16(&blk[96 + 16 * i..])),
+                    _mm256_set1_epi32(a.pairs[i]),
+                );
+            }
+            let ad = _mm256_set1_ps(a.d);
+            let acc = _mm256_fmadd_ps(_mm256_mul_ps(d8, ad), _mm256_cvtepi32_ps(sums), acc);
+            _mm256_fnmadd_ps(_mm256_mul_ps(dmin8, ad), _mm256_cvtepi32_ps(mins), acc)
         }
     };
 }
@@ -622,8 +646,6 @@ pub mod avx2 {
             if prefetch {
                 prefetch_ahead(blk);
             }
-            let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
-            let dmin8 = _mm256_cvtph_ps(load16(&blk[16..32]));
             let mut sums = [_mm256_setzero_si256(); N];
             for c in 0..4 {
                 let mut lo16 = [_mm256_setzero_si256(); N];
@@ -651,20 +673,7 @@ pub mod avx2 {
                 }
             }
             for t in 0..N {
-                let a = &acts[t][sb];
-                let mut mins = _mm256_setzero_si256();
-                for i in 0..4 {
-                    mins = madd_add(
-                        mins,
-                        _mm256_cvtepu8_epi16(load16(&blk[96 + 16 * i..])),
-                        _mm256_set1_epi32(a.pairs[i]),
-                    );
-                }
-                let ad = _mm256_set1_ps(a.d);
-                acc[t] =
-                    _mm256_fmadd_ps(_mm256_mul_ps(d8, ad), _mm256_cvtepi32_ps(sums[t]), acc[t]);
-                acc[t] =
-                    _mm256_fnmadd_ps(_mm256_mul_ps(dmin8, ad), _mm256_cvtepi32_ps(mins), acc[t]);
+                acc[t] = q4k_scaled(blk, &acts[t][sb], sums[t], acc[t]);
             }
         }
         scatter_rows(&acc, out, n, t0);
@@ -890,8 +899,6 @@ pub mod avx512 {
             if t0 == 0 {
                 prefetch_ahead(blk);
             }
-            let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
-            let dmin8 = _mm256_cvtph_ps(load16(&blk[16..32]));
             let mut sums = [_mm256_setzero_si256(); N];
             for c in 0..4 {
                 // Independent chains of `vpdpbusd` (latency ~4 cycles): a
@@ -933,22 +940,7 @@ pub mod avx512 {
                 }
             }
             for t in 0..N {
-                let a = &acts[t][sb];
-                // Σ min_j · (sum of the sub-block's activations), two
-                // sub-blocks per `vpdpwssd`.
-                let mut mins = _mm256_setzero_si256();
-                for i in 0..4 {
-                    mins = _mm256_dpwssd_epi32(
-                        mins,
-                        _mm256_cvtepu8_epi16(load16(&blk[96 + 16 * i..])),
-                        _mm256_set1_epi32(a.pairs[i]),
-                    );
-                }
-                let ad = _mm256_set1_ps(a.d);
-                acc[t] =
-                    _mm256_fmadd_ps(_mm256_mul_ps(d8, ad), _mm256_cvtepi32_ps(sums[t]), acc[t]);
-                acc[t] =
-                    _mm256_fnmadd_ps(_mm256_mul_ps(dmin8, ad), _mm256_cvtepi32_ps(mins), acc[t]);
+                acc[t] = q4k_scaled(blk, &acts[t][sb], sums[t], acc[t]);
             }
         }
         scatter_rows(&acc, out, n, t0);
