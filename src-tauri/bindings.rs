@@ -114,11 +114,15 @@ fn every_type(cfg: &Config) -> Vec<Declared> {
     ]
 }
 
+/// The window's numbers are JavaScript numbers: ids, byte counts and
+/// milliseconds stay far below 2^53.
+fn config() -> Config {
+    Config::new().with_large_int("number")
+}
+
 /// The file's text: a header, then each declaration exported.
 fn bindings() -> String {
-    // The window's numbers are JavaScript numbers: ids, byte counts and
-    // milliseconds stay far below 2^53.
-    let cfg = Config::new().with_large_int("number");
+    let cfg = config();
     let mut ts = String::from(
         "// Generated from the Rust types the commands take and return\n\
          // (src-tauri/bindings.rs) by\n\
@@ -158,8 +162,7 @@ mod tests {
 
     #[test]
     fn every_type_the_window_names_is_declared_once() {
-        let cfg = Config::new().with_large_int("number");
-        let all = every_type(&cfg);
+        let all = every_type(&config());
         let names: BTreeSet<&str> = all.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names.len(), all.len(), "a TypeScript name is used twice");
         for declared in &all {

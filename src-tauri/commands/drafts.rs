@@ -66,7 +66,7 @@ pub fn draft_undelete(desk: State<'_, Desk>, id: i64) -> UiResult<()> {
 
 #[tauri::command]
 pub fn draft_set_status(desk: State<'_, Desk>, id: i64, status: String) -> UiResult<()> {
-    let to = store::Status::parse(&status).ok_or_else(|| {
+    let to = <store::Status as kinds::Word>::from_word(&status).ok_or_else(|| {
         UiError::new(
             ShellKind::EstadoInvalido,
             format!("Estado «{status}» desconocido: use borrador, revisado o final."),

@@ -99,7 +99,7 @@ impl Timings {
     /// A version's stored timings, read back; `None` for none, or for a
     /// shape this build does not know.
     pub fn read(stored: Option<&serde_json::Value>) -> Option<Timings> {
-        serde_json::from_value(stored?.clone()).ok()
+        serde::Deserialize::deserialize(stored?).ok()
     }
 }
 
@@ -130,6 +130,17 @@ pub enum SamplingSource {
     },
     /// Exactly these parameters: the command line's flags.
     Given(engine::Sampling),
+}
+
+impl SamplingSource {
+    /// The settings [`Plan::new`] reads for this source: the saved ones for
+    /// the window's choice; for given flags none are read (the defaults).
+    fn settings(&self, store: &store::Store) -> Result<crate::Settings, Error> {
+        match self {
+            SamplingSource::Settings { .. } => crate::Settings::load(store),
+            SamplingSource::Given(_) => Ok(crate::Settings::default()),
+        }
+    }
 }
 
 /// What a generation is made with, decided once before it starts: the
@@ -556,10 +567,7 @@ pub fn generate_draft(
     let (draft, plan) = {
         let mut guard = lock_store(store);
         let draft = crate::draft_for_episode(&mut guard, loaded, request.current)?;
-        let settings = match request.sampling {
-            SamplingSource::Settings { .. } => crate::Settings::load(&guard)?,
-            SamplingSource::Given(_) => crate::Settings::default(),
-        };
+        let settings = request.sampling.settings(&guard)?;
         let template = chosen_template(&guard, &loaded.episode, &request.template)?;
         let plan = Plan::new(
             engine.info(),
@@ -637,10 +645,7 @@ pub fn regenerate_section(
             },
             None => chosen_template(&guard, &loaded.episode, &TemplateChoice::Service)?,
         };
-        let settings = match request.sampling {
-            SamplingSource::Settings { .. } => crate::Settings::load(&guard)?,
-            SamplingSource::Given(_) => crate::Settings::default(),
-        };
+        let settings = request.sampling.settings(&guard)?;
         let plan = Plan::new(
             engine.info(),
             ProfileChoice::Auto,

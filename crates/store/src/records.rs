@@ -21,14 +21,6 @@ macro_rules! stored_as_text {
                     $($ty::$variant => $text,)+
                 }
             }
-
-            /// The value a stored word names; `None` for any other word.
-            pub fn parse(text: &str) -> Option<$ty> {
-                match text {
-                    $($text => Some($ty::$variant),)+
-                    _ => None,
-                }
-            }
         }
 
         impl kinds::Word for $ty {
@@ -49,7 +41,7 @@ macro_rules! stored_as_text {
                 value: rusqlite::types::ValueRef<'_>,
             ) -> rusqlite::types::FromSqlResult<Self> {
                 let text = value.as_str()?;
-                $ty::parse(text).ok_or_else(|| {
+                <$ty as kinds::Word>::from_word(text).ok_or_else(|| {
                     rusqlite::types::FromSqlError::Other(Box::new($crate::records::UnknownValue {
                         what: $what,
                         value: text.to_string(),
