@@ -1,5 +1,5 @@
 //! Q4_K, Q6_K and Q8_0 rows regrouped eight at a time, for the AVX-512 VNNI
-//! kernels (and Q4_K for the AVX2 one: `raw::regroups` says which).
+//! kernels, and Q4_K and Q8_0 for the AVX2 ones (`raw::regroups` says which).
 //!
 //! Why: with the rows as stored, each (row, token) dot product needs two
 //! instructions per 32 weights (`maddubs`, then `madd` by the sub-block's

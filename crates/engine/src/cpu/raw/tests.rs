@@ -435,32 +435,36 @@ fn check_regrouped<A>(case: Regrouped<A>, seed: u64) {
     }
 }
 
-/// The AVX2 kernel (`maddubs`) and the VNNI one (`vpdpbusd`) of regrouped
-/// Q4_K make the same integer sums and the same float steps:
-/// every level this CPU runs gives the bits of the best one, for every
-/// batch size and odd tiles.
-#[test]
-fn the_regrouped_q4k_kernels_of_every_level_give_the_same_bits() {
-    use crate::cpu::interleave as il;
-    let mut rng = Rng(77);
-    let (rows, cols) = (24, 1536);
-    let (bytes, _) = weights(GgmlDType::Q4K, rows, cols, &mut rng);
-    let grouped = il::regroup_q4k(&bytes, rows, cols);
-    let blocks = cols / 256;
+/// A regrouped kernel at a given level: level, data, blocks, acts, out.
+type KernelAt<A> = fn(Level, &[u8], usize, &[&[A]], &mut [f32]);
+
+/// Every level this CPU runs gives the bits of the best one for the
+/// regrouped matrix `grouped`, for every batch size and odd tiles (the
+/// scalar reference within rounding).
+fn every_level_gives_the_same_bits<A>(
+    grouped: &[u8],
+    rows: usize,
+    cols: usize,
+    block_values: usize,
+    quantize: fn(&[f32], &mut Vec<A>),
+    kernel_at: KernelAt<A>,
+    rng: &mut Rng,
+) {
+    let blocks = cols / block_values;
     for tokens in [1, 2, 3, 4, 5, 7, 9] {
-        let q: Vec<Vec<Q8KBlock>> = (0..tokens)
+        let q: Vec<Vec<A>> = (0..tokens)
             .map(|_| {
                 let mut b = Vec::new();
-                quantize_q8k(&rng.values(cols), &mut b);
+                quantize(&rng.values(cols), &mut b);
                 b
             })
             .collect();
-        let refs: Vec<&[Q8KBlock]> = q.iter().map(|b| b.as_slice()).collect();
+        let refs: Vec<&[A]> = q.iter().map(|b| b.as_slice()).collect();
         let mut best = vec![0.0; rows * tokens];
-        dot_q4k_x8_at(level(), &grouped, blocks, &refs, &mut best);
+        kernel_at(level(), grouped, blocks, &refs, &mut best);
         for l in available_levels() {
             let mut other = vec![0.0; rows * tokens];
-            dot_q4k_x8_at(l, &grouped, blocks, &refs, &mut other);
+            kernel_at(l, grouped, blocks, &refs, &mut other);
             if l == Level::Scalar {
                 for (o, b) in other.iter().zip(&best) {
                     assert!((o - b).abs() <= 1e-4 * b.abs().max(1.0), "{o} vs {b}");
@@ -474,6 +478,35 @@ fn the_regrouped_q4k_kernels_of_every_level_give_the_same_bits() {
             assert!(same, "{l:?} vs {:?}, {tokens} tokens", level());
         }
     }
+}
+
+/// The AVX2 kernels (`maddubs`) and the VNNI ones (`vpdpbusd`) of
+/// regrouped Q4_K and Q8_0 make the same integer sums and the same float
+/// steps, so a machine's results do not depend on which it runs. The Q8_0
+/// matrix holds −128 too (a file may; ggml's quantizer never writes it),
+/// the one weight whose magnitude is not a signed byte.
+#[test]
+fn the_regrouped_kernels_of_every_level_give_the_same_bits() {
+    use crate::cpu::interleave as il;
+    let mut rng = Rng(77);
+    let (rows, cols) = (24, 1536);
+    let (bytes, _) = weights(GgmlDType::Q4K, rows, cols, &mut rng);
+    let grouped = il::regroup_q4k(&bytes, rows, cols);
+    let q4k = quantize_q8k;
+    every_level_gives_the_same_bits(&grouped, rows, cols, 256, q4k, dot_q4k_x8_at, &mut rng);
+
+    let (rows, cols) = (24, 896);
+    let (mut bytes, _) = weights(GgmlDType::Q8_0, rows, cols, &mut rng);
+    for block in bytes.chunks_exact_mut(34).step_by(3) {
+        block[2..34].iter_mut().step_by(5).for_each(|q| *q = 0x80);
+    }
+    let grouped = il::regroup_q8_0(&bytes, rows, cols);
+    let q8 = quantize_q8;
+    every_level_gives_the_same_bits(&grouped, rows, cols, 32, q8, dot_q8_0_x8_at, &mut rng);
+
+    let (bytes, _) = weights(GgmlDType::Q5_0, rows, cols, &mut rng);
+    let grouped = il::regroup_as_q8_0(Format::Q5_0, &bytes, rows, cols);
+    every_level_gives_the_same_bits(&grouped, rows, cols, 32, q8, dot_q8_0_x8_at, &mut rng);
 }
 
 #[test]

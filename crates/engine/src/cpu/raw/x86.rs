@@ -475,17 +475,20 @@ macro_rules! kernels {
 
         /// Asks for the bytes [`super::PREFETCH_BYTES`] past `block` (a
         /// regrouped group or a row), as many as it holds, to be brought
-        /// into cache, on the first tile of tokens only: the later tiles
+        /// into L2, on the first tile of tokens only: the later tiles
         /// read the block again from cache. Decode streams each weight
         /// once, so keeping more reads in flight than the hardware
-        /// prefetcher does is what is left to gain there.
+        /// prefetcher does is what is left to gain there. Into L2, not
+        /// L1: the requests then leave L1's few fill buffers to the loads
+        /// (`examples/kernels`, AVX2 on an Intel host: Q4_K 14 → 18 GB/s,
+        /// Q6_K 13 → 16, Q8_0 17 → 21).
         #[inline]
         #[target_feature(enable = $features)]
         fn prefetch_ahead(block: &[u8]) {
             let start = block.as_ptr().wrapping_add(super::PREFETCH_BYTES);
             for line in (0..block.len()).step_by(64) {
                 // A prefetch never faults, whatever the address.
-                _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(line).cast::<i8>());
+                _mm_prefetch::<_MM_HINT_T1>(start.wrapping_add(line).cast::<i8>());
             }
         }
 
@@ -533,10 +536,11 @@ macro_rules! kernels {
     };
 }
 
-/// How far ahead of the block being read the regrouped kernels
-/// prefetch: four Q4_K groups. (Decode of 1.5B Q4_K_M, best of four,
-/// 29.4 → 33.8 t/s without → with; two and eight groups were no better.)
-const PREFETCH_BYTES: usize = 4 * crate::cpu::interleave::GROUP_BLOCK;
+/// How far ahead of the block being read the kernels prefetch: eight
+/// Q4_K groups. (Decode of 1.5B Q4_K_M on an AMD EPYC, best of four,
+/// 29.4 → 33.8 t/s without → with four groups; into L2 on an Intel host,
+/// 4 to 32 kB ahead streamed alike, 8 groups a little the best.)
+const PREFETCH_BYTES: usize = 8 * crate::cpu::interleave::GROUP_BLOCK;
 
 /// The largest batch the row kernels prefetch for: decode and a verified
 /// draft (up to 9 tokens) are bound by memory, a prefill chunk (128) by
@@ -619,6 +623,72 @@ pub mod avx2 {
         for (i, pair) in tile.chunks(2).enumerate() {
             kernel(pair, t0 + 2 * i, t0 == 0 && i == 0);
         }
+    }
+
+    /// Regrouped Q8_0 rows (`cpu::interleave`, also Q5_0's matrices) times
+    /// up to [`TILE`] tokens, for CPUs with AVX2 but no VNNI. The layout
+    /// keeps each weight + 128 for `vpdpbusd`, which would saturate
+    /// `maddubs` (255 · 127 · 2 > i16); flipping the top bit back gives the
+    /// signed weight, and `maddubs(|w|, sign(a, w))` sums w · a in pairs of
+    /// at most 2 · 128 · 127 = 32,512. Σ w · a is the integer sum the VNNI
+    /// kernel makes (Σ (w + 128) · a − 128 · Σ a), and the float step is
+    /// its step, so both give the same bits.
+    ///
+    /// [`TILE`]: crate::cpu::raw::TILE
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub fn dot_q8_0_x8(data: &[u8], blocks: usize, acts: &[&[Q8Block]], out: &mut [f32]) {
+        use crate::cpu::interleave::Q8_GROUP_BLOCK;
+        super::each_group_tile(
+            data,
+            blocks * Q8_GROUP_BLOCK,
+            acts,
+            out,
+            |g, a, o, n, t0| match a.len() {
+                1 => q8x8::<1>(g, a, o, n, t0),
+                2 => q8x8::<2>(g, a, o, n, t0),
+                3 => q8x8::<3>(g, a, o, n, t0),
+                _ => q8x8::<4>(g, a, o, n, t0),
+            },
+        )
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    fn q8x8<const N: usize>(
+        group: &[u8],
+        acts: &[&[Q8Block]],
+        out: &mut [f32],
+        n: usize,
+        t0: usize,
+    ) {
+        use crate::cpu::interleave::Q8_GROUP_BLOCK;
+        let flip = _mm256_set1_epi8(0x80u8 as i8);
+        let ones = _mm256_set1_epi16(1);
+        let mut acc = [_mm256_setzero_ps(); N];
+        for (b, blk) in group.chunks_exact(Q8_GROUP_BLOCK).enumerate() {
+            if t0 == 0 {
+                prefetch_ahead(blk);
+            }
+            let mut sums = [_mm256_setzero_si256(); N];
+            for p in 0..8 {
+                let w = _mm256_xor_si256(load(&blk[16 + 32 * p..]), flip);
+                let abs = _mm256_abs_epi8(w);
+                for t in 0..N {
+                    let a = _mm256_sign_epi8(broadcast4(&acts[t][b].qs, 4 * p), w);
+                    let pairs = _mm256_maddubs_epi16(abs, a);
+                    sums[t] = _mm256_add_epi32(sums[t], _mm256_madd_epi16(pairs, ones));
+                }
+            }
+            let d8 = _mm256_cvtph_ps(load16(&blk[0..16]));
+            for t in 0..N {
+                acc[t] = _mm256_fmadd_ps(
+                    _mm256_mul_ps(d8, _mm256_set1_ps(acts[t][b].d)),
+                    _mm256_cvtepi32_ps(sums[t]),
+                    acc[t],
+                );
+            }
+        }
+        scatter_rows(&acc, out, n, t0);
     }
 
     /// Each of the 8 rows' scales twice, as i16: `(s_r, s_r)` in row r's lane.
