@@ -11,6 +11,7 @@ use half::f16;
 use rayon::prelude::*;
 
 use super::interleave;
+use super::loops;
 use super::matmul::{matmul, Acts, Weight};
 use super::quant::Format;
 use super::raw::{self, run_vectorised, vectorised, Mapped, Vectorised};
@@ -541,11 +542,7 @@ fn rows_in_parallel(
 /// `gate` ← SiLU(`gate`) · `up`, in parallel for a batch (`width` values
 /// per token).
 fn swiglu(gate: &mut [f32], up: &[f32], width: usize) {
-    rows_in_parallel(gate, up, width, |(g, u)| {
-        for (g, u) in g.iter_mut().zip(u) {
-            *g = *g / (1.0 + (-*g).exp()) * u;
-        }
-    });
+    rows_in_parallel(gate, up, width, |(g, u)| loops::silu_mul(g, u));
 }
 
 fn rms_norm_in_place(x: &mut [f32], w: &[f32], eps: f32) {
@@ -740,15 +737,7 @@ impl<T: CacheValue> Vectorised for AttendTask<'_, T> {
             }
         }
         for row in scores.chunks_exact_mut(len) {
-            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let mut sum = 0.0;
-            for s in row.iter_mut() {
-                *s = (*s - max).exp();
-                sum += *s;
-            }
-            for s in row.iter_mut() {
-                *s /= sum;
-            }
+            loops::softmax(row);
         }
         // Σ_j p_j · v_j over blocks of widened values; every output
         // value is summed over j in order from zero, block after block.

@@ -649,3 +649,41 @@ fn vectorised_loops_run_on_this_cpu() {
         plain.to_bits()
     );
 }
+
+/// The softmax and SiLU loops (and their vectorisable `exp`) give the
+/// portable build's bits when compiled for AVX2 + FMA: `mul_add` is one
+/// rounding in both, and nothing else is reordered.
+#[test]
+fn softmax_and_silu_give_the_portable_bits() {
+    struct Both<'a> {
+        scores: &'a mut [f32],
+        gate: &'a mut [f32],
+        up: &'a [f32],
+    }
+    impl Vectorised for Both<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn run(self) {
+            crate::cpu::loops::softmax(self.scores);
+            crate::cpu::loops::silu_mul(self.gate, self.up);
+        }
+    }
+    let mut rng = Rng(0xe4b);
+    for n in [1, 7, 8, 100, 1201] {
+        let scores: Vec<f32> = rng.values(n).iter().map(|v| v * 20.0).collect();
+        let gate: Vec<f32> = rng.values(n).iter().map(|v| v * 30.0).collect();
+        let up = rng.values(n);
+        let (mut s1, mut g1) = (scores.clone(), gate.clone());
+        run_vectorised(Both {
+            scores: &mut s1,
+            gate: &mut g1,
+            up: &up,
+        });
+        let (mut s2, mut g2) = (scores, gate);
+        crate::cpu::loops::softmax(&mut s2);
+        crate::cpu::loops::silu_mul(&mut g2, &up);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&s1), bits(&s2), "softmax of {n}");
+        assert_eq!(bits(&g1), bits(&g2), "SiLU of {n}");
+    }
+}

@@ -359,52 +359,98 @@ macro_rules! kernels {
         #[target_feature(enable = $features)]
         fn q6k<const N: usize>(row: &[u8], acts: &[&[Q8KBlock]], out: &mut [f32]) {
             let m4 = _mm256_set1_epi8(0x0F);
-            let m3 = _mm256_set1_epi8(3);
+            let m30 = _mm256_set1_epi8(0x30);
+            // Picks i16 scale 2k for bytes 0–15 and 2k + 1 for bytes 16–31
+            // from a register holding a half's 8 scales in both lanes.
+            let pick: [__m256i; 4] = std::array::from_fn(|k| {
+                let (lo, hi) = (4 * k as i8, 4 * k as i8 + 2);
+                let lo = _mm_setr_epi8(
+                    lo,
+                    lo + 1,
+                    lo,
+                    lo + 1,
+                    lo,
+                    lo + 1,
+                    lo,
+                    lo + 1,
+                    lo,
+                    lo + 1,
+                    lo,
+                    lo + 1,
+                    lo,
+                    lo + 1,
+                    lo,
+                    lo + 1,
+                );
+                let hi = _mm_setr_epi8(
+                    hi,
+                    hi + 1,
+                    hi,
+                    hi + 1,
+                    hi,
+                    hi + 1,
+                    hi,
+                    hi + 1,
+                    hi,
+                    hi + 1,
+                    hi,
+                    hi + 1,
+                    hi,
+                    hi + 1,
+                    hi,
+                    hi + 1,
+                );
+                _mm256_set_m128i(hi, lo)
+            });
             let mut acc = [_mm256_setzero_ps(); N];
             for (i, b) in row.chunks_exact(210).enumerate() {
                 let d = f16x(b, 208);
-                let sc: [i16; 16] = std::array::from_fn(|g| b[192 + g] as i8 as i16);
+                let sc16 = _mm256_cvtepi8_epi16(load16(&b[192..208]));
                 let mut sums = [_mm256_setzero_si256(); N];
                 for h in 0..2 {
                     let b1 = load(&b[64 * h..]);
                     let b2 = load(&b[64 * h + 32..]);
                     let bh = load(&b[128 + 32 * h..]);
-                    let high = |v: __m256i| _mm256_slli_epi16::<4>(_mm256_and_si256(v, m3));
+                    let half = if h == 0 {
+                        _mm256_permute2x128_si256::<0x00>(sc16, sc16)
+                    } else {
+                        _mm256_permute2x128_si256::<0x11>(sc16, sc16)
+                    };
+                    // Each byte of `bh` holds the top two bits of the four
+                    // values in turn; moved to bits 4–5 of each.
                     let q = [
-                        _mm256_or_si256(_mm256_and_si256(b1, m4), high(bh)),
-                        _mm256_or_si256(_mm256_and_si256(b2, m4), high(_mm256_srli_epi16::<2>(bh))),
+                        _mm256_or_si256(
+                            _mm256_and_si256(b1, m4),
+                            _mm256_and_si256(_mm256_slli_epi16::<4>(bh), m30),
+                        ),
+                        _mm256_or_si256(
+                            _mm256_and_si256(b2, m4),
+                            _mm256_and_si256(_mm256_slli_epi16::<2>(bh), m30),
+                        ),
                         _mm256_or_si256(
                             _mm256_and_si256(_mm256_srli_epi16::<4>(b1), m4),
-                            high(_mm256_srli_epi16::<4>(bh)),
+                            _mm256_and_si256(bh, m30),
                         ),
                         _mm256_or_si256(
                             _mm256_and_si256(_mm256_srli_epi16::<4>(b2), m4),
-                            high(_mm256_srli_epi16::<6>(bh)),
+                            _mm256_and_si256(_mm256_srli_epi16::<2>(bh), m30),
                         ),
                     ];
-                    // Bytes 0–15 and 16–31 of each vector have their own scale.
-                    let s: [__m256i; 4] = std::array::from_fn(|k| {
-                        _mm256_set_m128i(
-                            _mm_set1_epi16(sc[8 * h + 2 * k + 1]),
-                            _mm_set1_epi16(sc[8 * h + 2 * k]),
-                        )
-                    });
-                    for t in 0..N {
-                        let a = &acts[t][i].qs[128 * h..];
-                        let mut p = _mm256_setzero_si256();
-                        for k in 0..4 {
-                            let x = _mm256_maddubs_epi16(q[k], load_i8(&a[32 * k..]));
-                            p = madd_add(p, s[k], x);
+                    for k in 0..4 {
+                        let s = _mm256_shuffle_epi8(half, pick[k]);
+                        for t in 0..N {
+                            let a = &acts[t][i].qs[128 * h + 32 * k..];
+                            let x = _mm256_maddubs_epi16(q[k], load_i8(a));
+                            sums[t] = madd_add(sums[t], s, x);
                         }
-                        sums[t] = _mm256_add_epi32(sums[t], p);
                     }
                 }
                 // The stored values are q + 32: take 32·Σ scale·Σa back out, in
                 // integers (exact) before the block's one conversion to f32.
-                let sc16 = _mm256_slli_epi16::<5>(_mm256_cvtepi8_epi16(load16(&b[192..208])));
+                let sc32 = _mm256_slli_epi16::<5>(sc16);
                 for t in 0..N {
                     let a = &acts[t][i];
-                    let corr = _mm256_madd_epi16(sc16, load_i16(&a.bsums));
+                    let corr = _mm256_madd_epi16(sc32, load_i16(&a.bsums));
                     acc[t] = _mm256_fmadd_ps(
                         _mm256_set1_ps(a.d * d),
                         _mm256_cvtepi32_ps(_mm256_sub_epi32(sums[t], corr)),
