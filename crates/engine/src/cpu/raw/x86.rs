@@ -363,44 +363,10 @@ macro_rules! kernels {
             // Picks i16 scale 2k for bytes 0–15 and 2k + 1 for bytes 16–31
             // from a register holding a half's 8 scales in both lanes.
             let pick: [__m256i; 4] = std::array::from_fn(|k| {
-                let (lo, hi) = (4 * k as i8, 4 * k as i8 + 2);
-                let lo = _mm_setr_epi8(
-                    lo,
-                    lo + 1,
-                    lo,
-                    lo + 1,
-                    lo,
-                    lo + 1,
-                    lo,
-                    lo + 1,
-                    lo,
-                    lo + 1,
-                    lo,
-                    lo + 1,
-                    lo,
-                    lo + 1,
-                    lo,
-                    lo + 1,
-                );
-                let hi = _mm_setr_epi8(
-                    hi,
-                    hi + 1,
-                    hi,
-                    hi + 1,
-                    hi,
-                    hi + 1,
-                    hi,
-                    hi + 1,
-                    hi,
-                    hi + 1,
-                    hi,
-                    hi + 1,
-                    hi,
-                    hi + 1,
-                    hi,
-                    hi + 1,
-                );
-                _mm256_set_m128i(hi, lo)
+                // Bytes 2j and 2j + 1 (i16 j, little-endian) in every pair.
+                let i16_at = |j: i16| _mm_set1_epi16(((2 * j + 1) << 8) | (2 * j));
+                let k = k as i16;
+                _mm256_set_m128i(i16_at(2 * k + 1), i16_at(2 * k))
             });
             let mut acc = [_mm256_setzero_ps(); N];
             for (i, b) in row.chunks_exact(210).enumerate() {
