@@ -89,13 +89,7 @@ pub fn exp(x: f32) -> f32 {
     // ln 2 in two parts: the first has few bits, so n · LN2_HI is exact.
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = if x < -88.0 {
-        -88.0
-    } else if x > 88.0 {
-        88.0
-    } else {
-        x
-    };
+    let x = x.clamp(-88.0, 88.0);
     let t = x.mul_add(std::f32::consts::LOG2_E, MAGIC);
     let n = t - MAGIC;
     let r = (-n).mul_add(LN2_HI, x);
@@ -105,7 +99,7 @@ pub fn exp(x: f32) -> f32 {
     p = p.mul_add(r, 8.333_452e-3);
     p = p.mul_add(r, 4.166_579_6e-2);
     p = p.mul_add(r, 1.666_666_5e-1);
-    p = p.mul_add(r, 5.000_000_1e-1);
+    p = p.mul_add(r, 0.5);
     let p = p.mul_add(r * r, r) + 1.0;
     // t's low bits are n (t and MAGIC share an exponent); n = −127 gives
     // the bits of 0.
