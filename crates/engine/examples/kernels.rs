@@ -14,7 +14,6 @@ use std::time::Instant;
 
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
-use engine::cpu::interleave;
 use engine::cpu::matmul::{matmul, Acts, Weight};
 use engine::cpu::quant::Format;
 use engine::cpu::raw;
@@ -45,20 +44,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         let stored = QTensor::quantize(&dense, dtype)?.data()?.into_owned();
         let weight = |bytes: Vec<u8>| -> Option<Weight> {
-            if !raw::regroups(format) {
-                return Weight::owned(format, ROWS, COLS, bytes);
-            }
-            let grouped = match format {
-                Format::Q4K => interleave::regroup_q4k(&bytes, ROWS, COLS),
-                Format::Q6K => interleave::regroup_q6k(&bytes, ROWS, COLS),
-                _ => interleave::regroup_as_q8_0(format, &bytes, ROWS, COLS),
-            };
-            let as_format = if format == Format::Q5_0 {
-                Format::Q8_0
+            if raw::regroups(format) {
+                Weight::regroup(format, ROWS, COLS, &bytes)
             } else {
-                format
-            };
-            Weight::regrouped(as_format, ROWS, COLS, grouped)
+                Weight::owned(format, ROWS, COLS, bytes)
+            }
         };
         let copies = TOTAL_BYTES / stored.len();
         let weights: Vec<Weight> = (0..copies)

@@ -176,21 +176,15 @@ impl<'a> Loader<'a> {
             _ => return Err(self.corrupt(name, "no es una matriz")),
         };
         let start = self.file.content.tensor_data_offset as usize + info.offset as usize;
-        // Q4_K tables are looked up by row, which its regrouped layout does
-        // not serve; Q8_0 and Q6_K ones it does.
-        let regroup = match info.ggml_dtype {
-            GgmlDType::Q4K => name != "token_embd.weight",
-            GgmlDType::Q8_0 | GgmlDType::Q6K | GgmlDType::Q5_0 => true,
-            _ => false,
-        };
-        if let (true, Some(format)) = (regroup, Format::from_ggml(info.ggml_dtype)) {
-            if super::raw::regroups(format) {
+        if let Some(format) = Format::from_ggml(info.ggml_dtype) {
+            // Q4_K tables are looked up by row, which its regrouped layout
+            // does not serve; Q8_0 and Q6_K ones it does.
+            let looked_up = format == Format::Q4K && name == "token_embd.weight";
+            if super::raw::regroups(format) && !looked_up {
                 if let Some(w) = self.regrouped(name, format, rows, cols, start)? {
                     return Ok(w);
                 }
             }
-        }
-        if let Some(format) = Format::from_ggml(info.ggml_dtype) {
             return Weight::mapped(format, rows, cols, self.map.clone(), start).ok_or_else(|| {
                 self.corrupt(
                     name,
@@ -219,9 +213,9 @@ impl<'a> Loader<'a> {
             .ok_or_else(|| self.corrupt(name, "no se pudo convertir"))
     }
 
-    /// A Q4_K, Q6_K or Q8_0 matrix regrouped for this CPU's kernels, its mapped
-    /// original released afterwards (so it is not resident twice); `None`
-    /// when its rows are not a multiple of 8.
+    /// A Q4_K, Q6_K, Q8_0 or Q5_0 matrix regrouped for this CPU's kernels,
+    /// its mapped original released afterwards (so it is not resident
+    /// twice); `None` when its rows are not a multiple of 8.
     fn regrouped(
         &mut self,
         name: &str,
@@ -240,19 +234,11 @@ impl<'a> Loader<'a> {
         let Some(bytes) = self.map.bytes().get(start..start + len) else {
             return Err(self.corrupt(name, "no cabe en el archivo"));
         };
-        let (data, layout) = match format {
-            Format::Q4K => (interleave::regroup_q4k(bytes, rows, cols), Format::Q4K),
-            Format::Q6K => (interleave::regroup_q6k(bytes, rows, cols), Format::Q6K),
-            _ => (
-                interleave::regroup_as_q8_0(format, bytes, rows, cols),
-                Format::Q8_0,
-            ),
-        };
+        let weight = Weight::regroup(format, rows, cols, bytes)
+            .ok_or_else(|| self.corrupt(name, "no se pudo reagrupar"))?;
         self.map.release(start, len);
-        self.regrouped += data.len();
-        Weight::regrouped(layout, rows, cols, data)
-            .map(Some)
-            .ok_or_else(|| self.corrupt(name, "no se pudo reagrupar"))
+        self.regrouped += weight.owned_bytes();
+        Ok(Some(weight))
     }
 
     fn vector(&mut self, name: &str) -> Result<Vec<f32>> {

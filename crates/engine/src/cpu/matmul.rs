@@ -73,7 +73,7 @@ impl Weight {
     }
 
     /// A Q4_K, Q6_K or Q8_0 matrix regrouped by [`interleave`].
-    pub fn regrouped(format: Format, rows: usize, cols: usize, data: Vec<u8>) -> Option<Weight> {
+    fn regrouped(format: Format, rows: usize, cols: usize, data: Vec<u8>) -> Option<Weight> {
         let group_block = match format {
             Format::Q4K => interleave::GROUP_BLOCK,
             Format::Q6K => interleave::Q6_GROUP_BLOCK,
@@ -92,6 +92,26 @@ impl Weight {
             bytes: Bytes::Owned(data),
             layout: Layout::Grouped,
         })
+    }
+
+    /// The rows as stored in `bytes` (`rows` × `cols` of `format`) regrouped
+    /// by [`interleave`] into the layout this format's kernels read: Q4_K
+    /// and Q6_K their own, Q8_0 and Q5_0 Q8_0's. `None` when the rows are
+    /// not whole groups of 8 or `format` has no regrouped layout.
+    pub fn regroup(format: Format, rows: usize, cols: usize, bytes: &[u8]) -> Option<Weight> {
+        if !rows.is_multiple_of(interleave::ROWS) || bytes.len() != rows * format.row_bytes(cols)? {
+            return None;
+        }
+        let (data, layout) = match format {
+            Format::Q4K => (interleave::regroup_q4k(bytes, rows, cols), Format::Q4K),
+            Format::Q6K => (interleave::regroup_q6k(bytes, rows, cols), Format::Q6K),
+            Format::Q8_0 | Format::Q5_0 => (
+                interleave::regroup_as_q8_0(format, bytes, rows, cols),
+                Format::Q8_0,
+            ),
+            _ => return None,
+        };
+        Weight::regrouped(layout, rows, cols, data)
     }
 
     /// Bytes of one group of 8 regrouped rows.
